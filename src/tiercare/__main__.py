@@ -1,0 +1,3 @@
+from tiercare.cli import run
+
+run()

@@ -1,0 +1,61 @@
+"""The ASGI application factory. Starlette (not FastAPI): the FHIR router is generic
+over resource types and carries its own OpenAPI description, so FastAPI's per-route
+models would add overhead without use; see docs/architecture.md."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tiercare.adapters.postgres import migrate
+from tiercare.api.auth import BearerAuth
+from tiercare.api.capability import capability_statement
+from tiercare.api.errors import FHIR_JSON, HANDLERS
+from tiercare.bootstrap import Container
+from tiercare.core.errors import TierCareError
+
+log = logging.getLogger("tiercare.api")
+
+
+def create_app(container: Container) -> Starlette:
+    db = container.database
+    settings = container.settings
+
+    def _health() -> dict[str, Any]:
+        try:
+            with db.connection() as conn:
+                row = conn.execute("SHOW server_version").fetchone()
+                version = migrate.current_version(conn)
+            return {"status": "ok", "database": {"ok": True, "server_version": row[0] if row else None,
+                                                  "schema_version": version}}
+        except (TierCareError, Exception) as exc:
+            log.warning("health check: database unavailable (%s)", type(exc).__name__)
+            return {"status": "unavailable", "database": {"ok": False}}
+
+    async def health(request: Request) -> Response:
+        body = await run_in_threadpool(_health)
+        return JSONResponse(body, status_code=200 if body["database"]["ok"] else 503)
+
+    async def metadata(request: Request) -> Response:
+        import orjson
+
+        return Response(orjson.dumps(capability_statement(settings.public_base_url())), media_type=FHIR_JSON)
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Route("/fhir/R4/metadata", metadata, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        middleware=[Middleware(BearerAuth, database=db)],  # type: ignore[arg-type]
+    )
+    app.state.container = container
+    return app
