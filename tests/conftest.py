@@ -1,0 +1,85 @@
+"""Test fixtures: a real PostgreSQL for the whole session.
+
+By default an embedded server (the same wheel the product uses) in a temporary
+TIERCARE_HOME; with TIERCARE_TEST_DATABASE_URL set (an admin URL of PostgreSQL >= 15,
+e.g. Debian's server started by .ci/run) that server is used instead. Either way each
+session gets its own database, migrated to the latest version, dropped at the end.
+
+* ``db``: a connection inside a transaction that is rolled back after the test.
+* ``settings`` / ``container``: point at the session database, for code that opens
+  its own connections (those tests commit; they use unique ids or clean up).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tiercare.adapters.postgres import migrate
+from tiercare.adapters.postgres.embedded import EmbeddedPostgres
+from tiercare.bootstrap import Container, build
+from tiercare.config import Settings, load_settings
+
+
+def _swap_db(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    external = os.environ.get("TIERCARE_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    home = tmp_path_factory.mktemp("tiercare-home")
+    server = EmbeddedPostgres(home)
+    status = server.start(lease=True)
+    try:
+        yield status.url("postgres")
+    finally:
+        server.release()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    name = f"tiercare_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _swap_db(pg_admin_url, name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrate.upgrade(conn)
+    yield url
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db(pg_url: str) -> Iterator[psycopg.Connection]:
+    """A connection whose work is rolled back after the test."""
+    conn = psycopg.connect(pg_url)
+    try:
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    home: Path = tmp_path_factory.mktemp("tiercare-app-home")
+    return load_settings(env={"TIERCARE_HOME": str(home), "TIERCARE_DATABASE_URL": pg_url})
+
+
+@pytest.fixture(scope="session")
+def container(settings: Settings) -> Iterator[Container]:
+    c = build(settings)
+    yield c
+    c.close()
