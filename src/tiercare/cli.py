@@ -235,6 +235,15 @@ def demo(port: int | None) -> None:
     _serve(None, port, banner)
 
 
+# ---- feature commands (registered like extensions) -------------------------
+def _register_feature_commands() -> None:
+    from tiercare.plugins import commands
+
+    for command in commands():
+        if command.name not in cli.commands:
+            cli.add_command(command)
+
+
 # ---- entry point ---------------------------------------------------------
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
@@ -246,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     code = 0
     try:
+        _register_feature_commands()
         cli.main(args=argv, prog_name="tiercare", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
