@@ -177,7 +177,7 @@ def _tx_entry(router: FhirRouter, s: FhirSession, req: FhirRequest, method: str,
         if sink:
             s.write(sink)
             sink.clear()
-        return router.handle(FhirRequest("GET", path, parse_qsl(query), {}, b"", req.actor))
+        return _tx_get(router, s, req, parts, parse_qsl(query, keep_blank_values=True))
     if method == "DELETE":
         service.check_type(rt)
         if len(parts) != 2:
@@ -207,3 +207,23 @@ def _tx_entry(router: FhirRouter, s: FhirSession, req: FhirRequest, method: str,
     headers = {"ETag": got.etag, "Location": f"{rt}/{got.id}/_history/{got.version}",
                "Last-Modified": instant(got.last_updated)}
     return FhirResponse(status, got.body if want_body else None, headers)
+
+
+def _tx_get(router: FhirRouter, s: FhirSession, req: FhirRequest, parts: list[str],
+            params: list[tuple[str, str]]) -> FhirResponse:
+    """A GET inside a transaction runs in the same session, so it sees the bundle's writes."""
+    service = router.service
+    rt = parts[0]
+    if len(parts) == 2:
+        got = service.read(s, rt, parts[1])
+        router._audit(s, req, "read", rt, parts[1])
+        return router.resource_response(200, got)
+    if len(parts) == 4 and parts[2] == "_history":
+        got = service.vread(s, rt, parts[1], parts[3])
+        router._audit(s, req, "vread", rt, parts[1])
+        return router.resource_response(200, got)
+    if len(parts) == 1:
+        page, query = service.search(s, rt, params, strict=router._strict(req))
+        router._audit(s, req, "search", rt, None, {"matches": len(page.matches)})
+        return FhirResponse(200, router.searchset(rt, params, page, query))
+    raise InvalidInput("a GET entry must be a read, vread or search")
