@@ -25,7 +25,7 @@ def _optional(module: str, name: str) -> Any:
 def load_core() -> FhirCore:
     defs = definitions()
     validate = _optional("tiercare.core.fhir.validation", "validate")
-    extract = _optional("tiercare.core.fhir.index", "extract_index")
+    extract = _optional("tiercare.core.fhir.index", "extract")  # -> list of typed rows (index.ROW_KINDS)
     parse = _optional("tiercare.core.fhir.search", "parse_search")
     supported = frozenset(t for t in defs.resource_types if t not in ("OperationOutcome", "Bundle"))
 
@@ -33,7 +33,7 @@ def load_core() -> FhirCore:
         return list(validate(resource)) if validate is not None else []
 
     def _extract(resource: dict[str, Any]) -> Any:
-        return extract(resource, defs)
+        return extract(resource)
 
     def _parse(resource_type: str, params: list[tuple[str, str]], strict: bool) -> Any:
         return parse(resource_type, params, defs, strict=strict)

@@ -45,7 +45,7 @@ class WriteOp:
     method: str  # POST | PUT | PATCH | DELETE
     body: Resource  # for DELETE: the last live body (kept in the current table only)
     deleted: bool = False
-    index: Any = None  # tiercare.core.fhir.index.IndexRows (None: no search index rows)
+    index: Any = None  # rows of tiercare.core.fhir.index.extract (None: no search index rows)
     expect_version: int | None = None  # optimistic lock: the version being replaced (0 = must not exist)
 
 

@@ -24,18 +24,74 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 from tiercare.core.errors import PreconditionFailed
 from tiercare.services.fhir_ports import HistoryPage, SearchPage, StoredResource, WriteOp
 
-# IndexRows attribute -> (table, value columns). The whitelist of identifiers used in SQL.
+# Index table per row kind (tiercare.core.fhir.index rows) -> (table, value columns).
+# The whitelist of identifiers used in SQL.
 INDEX_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "token": ("fhir_token", ("param", "system", "code")),
     "token_text": ("fhir_token_text", ("param", "text")),
-    "string": ("fhir_string", ("param", "value", "pinyin")),
+    "string": ("fhir_string", ("param", "value", "exact", "pinyin")),
     "date": ("fhir_date", ("param", "lo", "hi")),
-    "reference": ("fhir_reference", ("param", "target_type", "target_id", "url")),
-    "quantity": ("fhir_quantity", ("param", "value", "system", "code")),
+    "reference": ("fhir_reference", ("param", "target_type", "target_id", "url", "identifier_system",
+                                     "identifier_value")),
+    "quantity": ("fhir_quantity", ("param", "value", "lo", "hi", "system", "code", "unit")),
     "number": ("fhir_number", ("param", "value")),
     "uri": ("fhir_uri", ("param", "value")),
-    "composite": ("fhir_composite", ("param", "components")),
+    "composite": ("fhir_composite", ("param", "system", "code", "v_system", "v_code", "v_num_lo", "v_num_hi",
+                                     "v_lo", "v_hi", "v_string")),
 }
+
+
+def _composite_values(row: Any) -> tuple[Any, ...] | None:
+    """(system, code, v_system, v_code, v_num_lo, v_num_hi, v_lo, v_hi, v_string) of a pair."""
+    if len(row.parts) != 2 or row.parts[0].kind != "token":
+        return None
+    first, second = row.parts
+    k = second.kind
+    if k == "token":
+        return (first.system, first.code, second.system, second.code, None, None, None, None, None)
+    if k == "quantity":
+        lo = second.value if second.value is not None else second.low
+        hi = second.value if second.value is not None else second.high
+        return (first.system, first.code, second.system, second.code, lo, hi, None, None, None)
+    if k == "number":
+        return (first.system, first.code, None, None, second.value, second.value, None, None, None)
+    if k == "date":
+        return (first.system, first.code, None, None, None, None, second.low, second.high, None)
+    if k == "string":
+        return (first.system, first.code, None, None, None, None, None, None, second.value)
+    return None
+
+
+def index_tuples(rows: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Index rows of one resource -> values per table kind (param first)."""
+    out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in INDEX_TABLES}
+    for row in rows or ():
+        k = row.kind
+        if k == "token":
+            if row.code is not None or row.system is not None:
+                out["token"].append((row.param, row.system, row.code))
+            if row.text:
+                out["token_text"].append((row.param, row.text))
+        elif k == "string":
+            out["string"].append((row.param, row.value, row.exact, row.pinyin))
+        elif k == "date":
+            out["date"].append((row.param, row.low, row.high))
+        elif k == "reference":
+            url = row.url if row.version is None or row.url is None else f"{row.url}|{row.version}"
+            out["reference"].append((row.param, row.target_type, row.target_id, url, row.identifier_system,
+                                     row.identifier_value))
+        elif k == "quantity":
+            out["quantity"].append((row.param, row.value, row.low, row.high, row.system, row.code, row.unit))
+        elif k == "number":
+            out["number"].append((row.param, row.value))
+        elif k == "uri":
+            out["uri"].append((row.param, row.uri))
+        elif k == "composite":
+            values = _composite_values(row)
+            if values is not None:
+                out["composite"].append((row.param, *values))
+    return out
+
 
 _UPSERT = """
 INSERT INTO fhir_resource AS r (resource_type, id, version, last_updated, deleted, body)
@@ -73,24 +129,6 @@ def decode_cursor(cursor: str) -> list[Any]:
     if not isinstance(value, list):
         raise InvalidInput("invalid paging cursor")
     return value
-
-
-def _component(value: Any) -> Any:
-    """Composite components as JSON-friendly values (Decimal -> str, datetime -> ISO)."""
-    if isinstance(value, tuple | list):
-        return [_component(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def index_rows(index: Any, kind: str) -> list[tuple[Any, ...]]:
-    rows = list(getattr(index, kind, None) or ())
-    if kind == "composite":
-        return [(param, _dumps(_component(comp))) for param, comp in rows]
-    return rows
 
 
 class PgFhirSession:
@@ -215,8 +253,9 @@ class PgFhirSession:
         live = [op for op in ops if not op.deleted and op.index is not None]
         if not live:
             return
+        per_op = [(op, index_tuples(op.index)) for op in live]
         for kind, (table, columns) in INDEX_TABLES.items():
-            rows = [(op.resource_type, op.id, *row) for op in live for row in index_rows(op.index, kind)]
+            rows = [(op.resource_type, op.id, *row) for op, tuples in per_op for row in tuples[kind]]
             if not rows:
                 continue
             stmt = sql.SQL("COPY {} (resource_type, resource_id, {}) FROM STDIN").format(

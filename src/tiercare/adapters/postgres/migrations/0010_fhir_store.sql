@@ -68,6 +68,7 @@ CREATE TABLE fhir_string (
     resource_id   text NOT NULL,
     param         text NOT NULL,
     value         text NOT NULL,
+    exact         text NOT NULL,                 -- as written, for :exact
     pinyin        text
 );
 CREATE INDEX fhir_string_prefix ON fhir_string (resource_type, param, value text_pattern_ops);
@@ -96,21 +97,28 @@ CREATE TABLE fhir_reference (
     param         text NOT NULL,
     target_type   text,
     target_id     text,
-    url           text
+    url           text,
+    identifier_system text,                      -- identifier-based references (:identifier)
+    identifier_value  text
 );
 CREATE INDEX fhir_reference_target ON fhir_reference (target_id, target_type, resource_type, param);
 CREATE INDEX fhir_reference_url ON fhir_reference (url) WHERE url IS NOT NULL;
+CREATE INDEX fhir_reference_identifier ON fhir_reference (identifier_value, identifier_system)
+    WHERE identifier_value IS NOT NULL;
 CREATE INDEX fhir_reference_owner ON fhir_reference (resource_type, resource_id);
 
 CREATE TABLE fhir_quantity (
     resource_type text    NOT NULL,
     resource_id   text    NOT NULL,
     param         text    NOT NULL,
-    value         numeric NOT NULL,
+    value         numeric,                       -- the stated value (NULL for a Range)
+    lo            numeric,                       -- the range the value states (comparators, Range); NULL = open
+    hi            numeric,
     system        text,
-    code          text
+    code          text,
+    unit          text
 );
-CREATE INDEX fhir_quantity_search ON fhir_quantity (resource_type, param, value);
+CREATE INDEX fhir_quantity_search ON fhir_quantity (resource_type, param, code, value);
 CREATE INDEX fhir_quantity_owner ON fhir_quantity (resource_type, resource_id);
 
 CREATE TABLE fhir_number (
@@ -131,14 +139,25 @@ CREATE TABLE fhir_uri (
 CREATE INDEX fhir_uri_search ON fhir_uri (resource_type, param, value text_pattern_ops);
 CREATE INDEX fhir_uri_owner ON fhir_uri (resource_type, resource_id);
 
--- composite (e.g. Observation code-value-quantity): the component tuple as a JSON array.
+-- composite (R4 composites are pairs: code-value-quantity, code-value-concept, code-value-date,
+-- combo-code-value-*, characteristic-value, ...): the first component is a token (system, code);
+-- the second is typed: a token (v_system, v_code), a quantity/number range (v_num_lo, v_num_hi,
+-- v_system, v_code), a date range (v_lo, v_hi) or a string (v_string).
 CREATE TABLE fhir_composite (
-    resource_type text  NOT NULL,
-    resource_id   text  NOT NULL,
-    param         text  NOT NULL,
-    components    jsonb NOT NULL
+    resource_type text NOT NULL,
+    resource_id   text NOT NULL,
+    param         text NOT NULL,
+    system        text,
+    code          text,
+    v_system      text,
+    v_code        text,
+    v_num_lo      numeric,
+    v_num_hi      numeric,
+    v_lo          timestamptz,
+    v_hi          timestamptz,
+    v_string      text
 );
-CREATE INDEX fhir_composite_search ON fhir_composite USING gin (components jsonb_path_ops);
+CREATE INDEX fhir_composite_search ON fhir_composite (resource_type, param, code, v_code);
 CREATE INDEX fhir_composite_owner ON fhir_composite (resource_type, resource_id);
 
 -- Bulk Data $export jobs (async pattern: 202 + Content-Location, then polling).
