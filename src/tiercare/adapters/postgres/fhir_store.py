@@ -104,6 +104,31 @@ RETURNING r.resource_type, r.id
 """
 
 
+STAGE_MIN = 50  # writes of this many versions or more go through the COPY staging table
+
+_STAGE_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS fhir_stage (
+    resource_type text, id text, version int, last_updated timestamptz, deleted bool, method text, body jsonb
+) ON COMMIT DELETE ROWS
+"""
+
+_UPSERT_STAGED = """
+INSERT INTO fhir_resource AS r (resource_type, id, version, last_updated, deleted, body)
+SELECT resource_type, id, version, last_updated, deleted, body FROM fhir_stage
+ON CONFLICT (resource_type, id) DO UPDATE
+   SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
+       deleted = EXCLUDED.deleted, body = EXCLUDED.body
+ WHERE r.version = EXCLUDED.version - 1
+RETURNING r.resource_type, r.id
+"""
+
+_HISTORY_STAGED = """
+INSERT INTO fhir_history (resource_type, id, version, last_updated, deleted, method, body)
+SELECT resource_type, id, version, last_updated, deleted, method, CASE WHEN deleted THEN NULL ELSE body END
+  FROM fhir_stage
+"""
+
+
 def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
@@ -148,6 +173,23 @@ class PgFhirSession:
         if row is None:
             return None
         return StoredResource(resource_type, id, row[0], row[1], row[2], row[3])
+
+    def current_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredResource]:
+        """Current versions of many resources in one query (bulk import), locked for update."""
+        if not keys:
+            return {}
+        rows = self.conn.execute(
+            "SELECT r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.body FROM fhir_resource r "
+            "JOIN unnest(%s::text[], %s::text[]) AS k(rt, id) ON r.resource_type = k.rt AND r.id = k.id "
+            "FOR UPDATE OF r",
+            ([k[0] for k in keys], [k[1] for k in keys]),
+        ).fetchall()
+        return {(r[0], r[1]): StoredResource(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+    def analyze(self) -> None:
+        """Refresh planner statistics after a bulk load (so search plans hold right away)."""
+        for table in ("fhir_resource", "fhir_history", *(t for t, _ in INDEX_TABLES.values())):
+            self.conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
 
     def version(self, resource_type: str, id: str, version: int) -> StoredResource | None:
         row = self.conn.execute(
@@ -204,6 +246,29 @@ class PgFhirSession:
                 for r in cur:
                     yield StoredResource(rt, r[0], r[1], r[2], False, r[3])
 
+    def compartment_ids(self, types: Sequence[str], compartment: dict[str, tuple[str, ...]],
+                        patients: list[str] | None) -> dict[str, set[str]]:
+        """Ids per type of the resources in the compartment of ``patients`` (None: any patient),
+        found through the reference index (R4 CompartmentDefinition params)."""
+        out: dict[str, set[str]] = {}
+        for rt in types:
+            if rt == "Patient":
+                if patients is None:
+                    rows = self.conn.execute(
+                        "SELECT id FROM fhir_resource WHERE resource_type = 'Patient' AND NOT deleted").fetchall()
+                    out[rt] = {r[0] for r in rows}
+                else:
+                    out[rt] = set(patients)
+                continue
+            q = ("SELECT DISTINCT resource_id FROM fhir_reference WHERE resource_type = %s AND param = ANY(%s) "
+                 "AND target_type = 'Patient'")
+            args: list[Any] = [rt, list(compartment.get(rt, ()))]
+            if patients is not None:
+                q += " AND target_id = ANY(%s)"
+                args.append(patients)
+            out[rt] = {r[0] for r in self.conn.execute(q, args).fetchall()}
+        return out
+
     def search(self, query: Any, *, cursor: str | None = None) -> SearchPage:
         if self._search is None:
             from tiercare.adapters.postgres.fhir_search import SearchCompiler
@@ -216,6 +281,26 @@ class PgFhirSession:
     def write(self, ops: Sequence[WriteOp]) -> None:
         if not ops:
             return
+        if len(ops) >= STAGE_MIN:
+            done = self._upsert_staged(ops)
+        else:
+            done = self._upsert_unnest(ops)
+        if len(done) != len(ops):
+            written = {(r[0], r[1]) for r in done}
+            lost = next(op for op in ops if (op.resource_type, op.id) not in written)
+            raise PreconditionFailed(
+                f"{lost.resource_type}/{lost.id} was changed by another request (version conflict); retry"
+            )
+        with self.conn.cursor() as cur:
+            if len(ops) < STAGE_MIN:
+                with cur.copy("COPY fhir_history (resource_type, id, version, last_updated, deleted, method, body) "
+                              "FROM STDIN") as cp:
+                    for op in ops:
+                        cp.write_row((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
+                                      None if op.deleted else _dumps(op.body)))
+            self._replace_index(cur, ops)
+
+    def _upsert_unnest(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
         cols: list[list[Any]] = [[], [], [], [], [], []]
         for op in ops:
             cols[0].append(op.resource_type)
@@ -224,20 +309,23 @@ class PgFhirSession:
             cols[3].append(op.last_updated)
             cols[4].append(op.deleted)
             cols[5].append(_dumps(op.body))
-        done = self.conn.execute(_UPSERT, cols).fetchall()
-        if len(done) != len(ops):
-            written = {(r[0], r[1]) for r in done}
-            lost = next(op for op in ops if (op.resource_type, op.id) not in written)
-            raise PreconditionFailed(
-                f"{lost.resource_type}/{lost.id} was changed by another request (version conflict); retry"
-            )
+        return self.conn.execute(_UPSERT, cols).fetchall()
+
+    def _upsert_staged(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
+        """Large writes: COPY once into a temporary staging table, then upsert the current
+        rows and append the history rows from it (the body crosses the wire once)."""
         with self.conn.cursor() as cur:
-            with cur.copy("COPY fhir_history (resource_type, id, version, last_updated, deleted, method, body) "
+            cur.execute(_STAGE_DDL)
+            with cur.copy("COPY fhir_stage (resource_type, id, version, last_updated, deleted, method, body) "
                           "FROM STDIN") as cp:
                 for op in ops:
                     cp.write_row((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                  None if op.deleted else _dumps(op.body)))
-            self._replace_index(cur, ops)
+                                  _dumps(op.body)))
+            done = cur.execute(_UPSERT_STAGED).fetchall()
+            if len(done) == len(ops):
+                cur.execute(_HISTORY_STAGED)
+            cur.execute("TRUNCATE fhir_stage")
+        return done
 
     def _replace_index(self, cur: psycopg.Cursor[Any], ops: Sequence[WriteOp]) -> None:
         replaced = [op for op in ops if op.version > 1]
