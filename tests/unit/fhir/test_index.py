@@ -160,3 +160,15 @@ def test_canonical_and_absolute_references() -> None:
         ReferenceRow("author", "Practitioner", "9", "https://hospital.cn/fhir/Practitioner/9", "4")]
     assert parse_reference("urn:uuid:1234") == (None, None, "urn:uuid:1234", None)
     assert parse_reference("Patient/1/_history/2") == ("Patient", "1", None, "2")
+
+
+def test_contract_view_groups_rows_per_table() -> None:
+    from tiercare.core.fhir.index import extract_index, normalise_string
+
+    rows = extract_index(BP)
+    assert ("code", "http://loinc.org", "85354-9") in rows.token
+    assert ("code", "血压") in rows.token_text
+    assert ("patient", "Patient", "p1", None, None, None, None) in rows.reference
+    assert rows.composite[0][0] == "combo-code-value-quantity" or any(
+        c[0] == "component-code-value-quantity" for c in rows.composite)
+    assert normalise_string("張偉") == "张伟"

@@ -9,7 +9,7 @@ resource type is adding its name to the tool's list and rebuilding: no code chan
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -36,15 +36,15 @@ class SearchParam:
     """A search parameter of one resource type (SearchParameter resource, R4 §2.1.1.9).
 
     ``expression`` is the FHIRPath of the official definition restricted to this type's
-    branches of the union; None for parameters the server implements itself (_text,
+    branches of the union; "" for parameters the server implements itself (_text,
     _content, _query). ``targets`` are the reference target types.
     """
 
     name: str
     type: str
     resource_type: str
-    expression: str | None
-    targets: tuple[str, ...] = ()
+    expression: str
+    targets: tuple[str, ...] = field(default=(), repr=False)
     components: tuple[Component, ...] = ()
     multiple_or: bool = True
 
@@ -99,7 +99,9 @@ class Definitions:
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.header: dict[str, Any] = raw["header"]
-        self.resource_types: tuple[str, ...] = tuple(raw["header"]["resourceTypes"])
+        # Contract: a frozenset; ``resource_type_list`` keeps the data file's order.
+        self.resource_type_list: tuple[str, ...] = tuple(raw["header"]["resourceTypes"])
+        self.resource_types: frozenset[str] = frozenset(self.resource_type_list)
         codes = {url: frozenset(c) for url, c in raw["codes"].items()}
         self.types: dict[str, TypeDef] = {}
         for name, t in raw["types"].items():
@@ -116,9 +118,8 @@ class Definitions:
             self.types[name] = TypeDef(name=name, kind=t["kind"], elements=elements)
         common = [self._param("Resource", p) for p in raw["search"].get("Resource", [])]
         self._params: dict[str, dict[str, SearchParam]] = {}
-        for rt in self.resource_types:
-            by_name = {p.name: SearchParam(p.name, p.type, rt, p.expression.replace("Resource.", f"{rt}.")
-                                           if p.expression else None)
+        for rt in self.resource_type_list:
+            by_name = {p.name: SearchParam(p.name, p.type, rt, p.expression.replace("Resource.", f"{rt}."))
                        for p in common}
             for p in raw["search"].get(rt, []):
                 by_name[p["name"]] = self._param(rt, p)
@@ -127,7 +128,7 @@ class Definitions:
     @staticmethod
     def _param(rt: str, p: dict[str, Any]) -> SearchParam:
         return SearchParam(
-            name=p["name"], type=p["type"], resource_type=rt, expression=p.get("expression"),
+            name=p["name"], type=p["type"], resource_type=rt, expression=p.get("expression", ""),
             targets=tuple(p.get("target", ())),
             components=tuple(Component(c[0], c[1], c[2]) for c in p.get("components", ())),
             multiple_or=p.get("multipleOr", True),
@@ -152,3 +153,8 @@ def definitions() -> Definitions:
     """The shared definitions, loaded from the package data on first use (~tens of ms)."""
     blob = resources.files("tiercare.core.fhir").joinpath("data", DATA_FILE).read_bytes()
     return Definitions(orjson.loads(gzip.decompress(blob)))
+
+
+def load_definitions() -> Definitions:
+    """The contract's name for :func:`definitions`."""
+    return definitions()

@@ -30,6 +30,11 @@ from tiercare.core.fhir.values import (
     pinyin_key,
 )
 
+# The contract's spelling; the same function (shared by index and query side).
+normalise_string = normalize_string
+__all__ = ["CompositeRow", "DateRow", "IndexRow", "IndexRows", "NumberRow", "QuantityRow", "ReferenceRow",
+           "StringRow", "TokenRow", "UriRow", "extract", "extract_index", "normalise_string", "pinyin_key"]
+
 # Parameters the store answers from its resource table or does not index.
 NOT_INDEXED = frozenset({"_id", "_lastUpdated", "_text", "_content", "_query", "_list", "_has", "_type"})
 
@@ -409,7 +414,7 @@ class Indexer:
     def report(self, resource_types: Iterable[str] | None = None) -> CompileReport:
         total = compiled = 0
         failures: list[tuple[str, str, str]] = []
-        for rt in resource_types or self.defs.resource_types:
+        for rt in resource_types or self.defs.resource_type_list:
             compiled += len(self.extractors(rt))
             failures.extend((rt, n, why) for n, why in self.failures[rt])
             total += len(self.extractors(rt)) + len(self.failures[rt])
@@ -425,3 +430,42 @@ def indexer() -> Indexer:
 def extract(resource: dict[str, Any], tz: tzinfo = UTC) -> Rows:
     """Index rows of ``resource`` (a supported type); ``tz`` reads dates without a zone."""
     return indexer().extract(resource, tz)
+
+
+@dataclass(frozen=True)
+class IndexRows:
+    """The contract's tuple-per-table view of :func:`extract` (columns as in the row classes).
+
+    ``composite`` holds (param, parts) where parts are the component rows' value tuples.
+    """
+
+    token: list[tuple[str, str | None, str | None]]
+    token_text: list[tuple[str, str]]
+    string: list[tuple[str, str, str, str | None]]  # (param, value, exact, pinyin)
+    date: list[tuple[str, datetime, datetime]]
+    reference: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]]
+    quantity: list[tuple[str, Decimal | None, Decimal | None, Decimal | None, str | None, str | None, str | None]]
+    number: list[tuple[str, Decimal]]
+    uri: list[tuple[str, str]]
+    composite: list[tuple[str, tuple[tuple[Any, ...], ...]]]
+
+
+def _values(row: IndexRow) -> tuple[Any, ...]:
+    if isinstance(row, CompositeRow):
+        return (row.param, tuple(_values(p)[1:] for p in row.parts))
+    return tuple(getattr(row, f) for f in row.__slots__)
+
+
+def extract_index(resource: dict[str, Any], defs: Definitions | None = None, tz: tzinfo = UTC) -> IndexRows:
+    """:func:`extract` grouped per table, as the contract names it."""
+    ix = indexer() if defs is None or defs is indexer().defs else Indexer(defs)
+    out: dict[str, list[Any]] = {k: [] for k in (*ROW_KINDS, "token_text")}
+    for row in ix.extract(resource, tz):
+        if isinstance(row, TokenRow):
+            if row.system is not None or row.code is not None:
+                out["token"].append((row.param, row.system, row.code))
+            if row.text:
+                out["token_text"].append((row.param, row.text))
+        else:
+            out[row.kind].append(_values(row))
+    return IndexRows(**out)
