@@ -70,9 +70,9 @@ class SearchCompiler:
             exists = self._exists(b, table, owner, p.name, sql.SQL("TRUE"))
             return sql.SQL("NOT ") + exists if c.missing else exists
         if p.type == "token" and c.modifier == "text":
-            alts = [sql.SQL("t.text LIKE {}").format(b.bind("%" + like_escape(v.value) + "%")) for v in c.values]
-            return self._exists(b, "fhir_token_text", owner, p.name, _or(alts))
-        alts = [self.value(b, p.type, c.modifier, v) for v in c.values]
+            texts = [sql.SQL("t.text LIKE {}").format(b.bind("%" + like_escape(v.value) + "%")) for v in c.values]
+            return self._exists(b, "fhir_token_text", owner, p.name, _or(texts))
+        alts: list[sql.Composable] = [self.value(b, p.type, c.modifier, v) for v in c.values]
         if p.type == "token" and c.modifier == "not":
             return sql.SQL("NOT ") + self._exists(b, table, owner, p.name, _or(alts))
         return self._exists(b, table, owner, p.name, _or(alts))
@@ -293,8 +293,8 @@ class SearchCompiler:
         rows: list[Any] = []
         more = False
         if count > 0 and not summary_count:
-            offset = sql.SQL("")
-            if not cursor and getattr(q, "offset", 0):
+            offset: sql.Composable = sql.SQL("")
+            if not cursor and q.offset:
                 offset = sql.SQL(" OFFSET {}").format(b.bind(int(q.offset)))
             stmt = sql.SQL("SELECT * FROM (SELECT r.id, r.version, r.last_updated, r.body, {keys} FROM fhir_resource r "
                            "WHERE {where}) q WHERE {seek} ORDER BY {order} LIMIT {limit}{offset}").format(
@@ -306,7 +306,7 @@ class SearchCompiler:
                 rows.reverse()
             matches = [StoredResource(q.resource_type, r[0], r[1], r[2], False, r[3]) for r in rows]
         total = None
-        first_page_complete = not cursor and not more and not getattr(q, "offset", 0)
+        first_page_complete = not cursor and not more and not q.offset
         if summary_count or getattr(q, "total", None) in ("accurate", "estimate") or (first_page_complete and count):
             if first_page_complete and not summary_count and count:
                 total = len(matches)
