@@ -104,7 +104,7 @@ def test_type_and_system_history_with_paging(fhir):
     assert [e["resource"]["id"] for e in page2["entry"]][:2] == ids[::-1][3:5]
     since = page1["entry"][1]["resource"]["meta"]["lastUpdated"]
     recent = fhir("GET", "_history", query=[("_since", since)]).body
-    assert {e["resource"]["id"] for e in recent["entry"]} >= set(ids[3:])
+    assert {e["fullUrl"].rsplit("/", 1)[1] for e in recent["entry"]} >= set(ids[3:])
 
 
 def test_errors_are_operation_outcomes(fhir):
