@@ -13,7 +13,10 @@ from importlib.metadata import entry_points
 from typing import Any
 
 # One line per feature; each names a click command or group.
-BUILTIN_COMMANDS: tuple[str, ...] = ()
+BUILTIN_COMMANDS: tuple[str, ...] = (
+    "tiercare.fhir_cli:fhir_import",
+    "tiercare.fhir_cli:fhir_export",
+)
 
 
 def load(spec: str) -> Any:
