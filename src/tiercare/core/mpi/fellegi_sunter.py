@@ -103,12 +103,16 @@ def _level_frequencies(gamma: LevelArray, n_levels: int, weights: FloatArray | N
     return np.asarray(counts / total if total > 0 else np.full(n_levels, 1.0 / n_levels), dtype=np.float64)
 
 
-def estimate_u(gamma_random: LevelArray, comparisons: Sequence[Comparison[Any]], *, min_probability: float) -> list[FloatArray]:
-    """u per level from comparison vectors of random pairs (nearly all non-matches)."""
+def estimate_u(
+    gamma_random: LevelArray, comparisons: Sequence[Comparison[Any]], *, min_probability: float, pseudo_count: float = 0.0
+) -> list[FloatArray]:
+    """u per level from comparison vectors of random pairs (nearly all non-matches).
+    ``pseudo_count`` keeps a level never seen among the random pairs (a homophone
+    of two random people) from getting an absurd weight from u = 0."""
     out = []
     for k, comp in enumerate(comparisons):
         if comp.weighted:
-            u = _level_frequencies(gamma_random[:, k], len(comp.levels), None, 0.0)
+            u = _level_frequencies(gamma_random[:, k], len(comp.levels), None, pseudo_count)
             out.append(np.maximum(u, min_probability))
     return out
 

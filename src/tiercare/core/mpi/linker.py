@@ -82,7 +82,9 @@ def link(
     pool = np.arange(len(records)) if eligible is None else np.nonzero(np.asarray(eligible, dtype=bool))[0]
     rnd = pool[random_pairs(len(pool), int(est["u_random_pairs"]), rng)] if len(pool) > 1 else np.empty((0, 2), np.int64)
     gamma_random = compare_pairs(records, rnd, model.comparisons)
-    u = estimate_u(gamma_random, model.comparisons, min_probability=est["min_probability"])
+    u = estimate_u(
+        gamma_random, model.comparisons, min_probability=est["min_probability"], pseudo_count=est["u_pseudo_count"]
+    )
     params = expectation_maximisation(
         gamma,
         model.comparisons,
