@@ -96,7 +96,7 @@ def test_fhir_tiercare_id_system_lunar_birthday_and_latin_names():
     patient = {
         "resourceType": "Patient",
         "id": "p2",
-        "identifier": [{"system": "https://tiercare.org/fhir/sid/resident-id", "value": "110105491231002"}],
+        "identifier": [{"system": "https://tiercare.org/fhir/sid/resident-id-number-15", "value": "110105491231002"}],
         "name": [{"family": "Zhang", "given": ["Wei"]}],
         "birthDate": "1980-08-15",
         "_birthDate": {"extension": [{"url": "https://tiercare.org/fhir/StructureDefinition/birth-date-lunar",

@@ -67,12 +67,14 @@ def _address_code(addresses: list[Mapping[str, Any]], urls: list[str]) -> str | 
     return None
 
 
-def from_fhir_patient(resource: Mapping[str, Any]) -> PersonRecord:
-    """The person record of a FHIR R4 Patient (JSON as a dict)."""
+def from_fhir_patient(resource: Mapping[str, Any], *, household: str | None = None) -> PersonRecord:
+    """The person record of a FHIR R4 Patient (JSON as a dict). ``household``
+    supplies the household id when it is kept elsewhere (a Group of type person,
+    户, listing the members, as the synthetic-region generator writes)."""
     if not isinstance(resource, Mapping) or resource.get("resourceType") != "Patient":
         raise InvalidInput("not a FHIR Patient resource")
     conf = load_table("fhir_identifiers")
-    id_number = household = None
+    id_number = None
     for ident in _dicts(resource.get("identifier")):
         system, value = ident.get("system"), ident.get("value")
         if not isinstance(value, str):
