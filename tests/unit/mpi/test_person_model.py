@@ -104,4 +104,4 @@ def test_rules_fired_and_parameters_are_sane(linked):
     # Agreement is evidence for a match, disagreement against, on every field.
     for name in ("name", "birth", "phone", "gender", "household"):
         assert params[name]["weight"][0] > 0 > params[name]["weight"][-1]
-    assert params["id"]["weight"][0] > 5 and params["id"]["weight"][2] < -3
+    assert params["id"]["weight"][0] > 2 and params["id"]["weight"][2] < -3

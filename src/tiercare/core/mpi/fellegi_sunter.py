@@ -145,8 +145,17 @@ def expectation_maximisation(
     tolerance: float,
     pseudo_count: float,
     min_probability: float,
+    update_u: bool = False,
 ) -> Parameters:
-    """EM for m and λ with u fixed (vectorised over pairs)."""
+    """EM for m and λ (vectorised over pairs); u starts from ``u`` and, with
+    ``update_u``, is re-estimated on the candidate pairs too.
+
+    Why ``update_u``: the candidate pairs are not random pairs. Non-matches that
+    share a block agree on the blocked fields far more often than random pairs
+    do, so with u fixed from random pairs EM must explain that agreement with
+    the match class and drifts (λ near 1, m of "different" inflated). Freeing u
+    gives the posterior of a match among candidate pairs, the quantity the
+    thresholds are applied to (Winkler 1988 estimates both classes by EM)."""
     weighted = [c for c in comparisons if c.weighted]
     params = Parameters(
         names=[c.name for c in weighted], m=[_initial_m(len(c.levels)) for c in weighted], u=u, lam=initial_lambda
@@ -160,9 +169,20 @@ def expectation_maximisation(
             np.maximum(_level_frequencies(gamma[:, k], len(c.levels), p, pseudo_count), min_probability)
             for k, c in zip(idx, weighted, strict=True)
         ]
+        new_u = params.u
+        if update_u:
+            q = 1.0 - p
+            new_u = [
+                np.maximum(_level_frequencies(gamma[:, k], len(c.levels), q, pseudo_count), min_probability)
+                for k, c in zip(idx, weighted, strict=True)
+            ]
         new_lam = float(p.mean()) if len(p) else initial_lambda
-        change = max([abs(new_lam - params.lam)] + [float(np.abs(a - b).max()) for a, b in zip(new_m, params.m, strict=True)])
-        params = Parameters(names=params.names, m=new_m, u=u, lam=new_lam, iterations=it)
+        change = max(
+            [abs(new_lam - params.lam)]
+            + [float(np.abs(a - b).max()) for a, b in zip(new_m, params.m, strict=True)]
+            + [float(np.abs(a - b).max()) for a, b in zip(new_u, params.u, strict=True)]
+        )
+        params = Parameters(names=params.names, m=new_m, u=new_u, lam=new_lam, iterations=it)
         if change < tolerance:
             break
     return params

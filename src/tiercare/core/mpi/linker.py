@@ -94,6 +94,7 @@ def link(
         tolerance=est["em_tolerance"],
         pseudo_count=est["m_pseudo_count"],
         min_probability=est["min_probability"],
+        update_u=bool(est.get("update_u", False)),
     )
     params.tf = term_frequencies(records, model.comparisons)
     lam = min(max(params.lam, est["min_probability"]), 1 - est["min_probability"])
