@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from itertools import combinations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -64,16 +65,24 @@ def candidate_pairs(
                     blocks[k].append(i)
         count = 0
         skipped = 0
+        small: list[int] = []  # flat i, j, i, j, ... of the many small blocks
         for members in blocks.values():
             if len(members) < 2:
                 continue
             if len(members) > max_block_size:
                 skipped += 1
                 continue
+            if len(members) <= 16:
+                for a_, b_ in combinations(members, 2):
+                    small.extend((a_, b_))
+                count += len(members) * (len(members) - 1) // 2
+                continue
             arr = np.asarray(members, dtype=np.int64)
             a, b = np.triu_indices(len(arr), k=1)
             chunks.append(np.stack([arr[a], arr[b]], axis=1))
             count += len(a)
+        if small:
+            chunks.append(np.asarray(small, dtype=np.int64).reshape(-1, 2))
         report.pairs_per_key[key.name] = count
         report.skipped_blocks[key.name] = skipped
     if not chunks:

@@ -83,6 +83,25 @@ def rule_masks(gamma: LevelArray, comparisons: Sequence[Comparison[Any]], rules:
     return out
 
 
+def rule_applies(row: Sequence[int], comparisons: Sequence[Comparison[Any]], rule: Rule) -> bool:
+    """Whether ``rule`` applies to one comparison vector (pure Python: used by the
+    clustering's cannot-link checks, one pair at a time)."""
+    names = [c.name for c in comparisons]
+
+    def holds(cond: Mapping[str, Sequence[str]]) -> bool:
+        for comp_name, labels in cond.items():
+            k = names.index(comp_name)
+            if row[k] < 0 or comparisons[k].levels[row[k]] not in labels:
+                return False
+        return True
+
+    if not holds(rule.when):
+        return False
+    if rule.when_any and not any(holds(g) for g in rule.when_any):
+        return False
+    return not (rule.unless and holds(rule.unless))
+
+
 def apply_rules(
     probabilities: FloatArray,
     masks: Mapping[str, BoolArray],

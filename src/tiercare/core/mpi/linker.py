@@ -32,7 +32,7 @@ from tiercare.core.mpi.fellegi_sunter import (
     term_frequencies,
     tf_adjustments,
 )
-from tiercare.core.mpi.link_rules import Rule, apply_rules, parse_rules, rule_masks
+from tiercare.core.mpi.link_rules import Rule, apply_rules, parse_rules, rule_applies, rule_masks
 
 R = TypeVar("R")
 
@@ -102,14 +102,20 @@ def link(
     log_odds += tf_adjustments(records, pairs, gamma, model.comparisons, params)
     raw = match_probability(log_odds)
     masks = rule_masks(gamma, model.comparisons, model.rules)
-    prob, _ = apply_rules(raw, masks, model.rules, auto_link=thr["auto_link"])
+    prob, cannot = apply_rules(raw, masks, model.rules, auto_link=thr["auto_link"])
     hard = [r for r in model.rules if r.cannot_link]
+    n = len(records)
+    scored = dict(zip((pairs[:, 0] * n + pairs[:, 1]).tolist(), cannot.tolist(), strict=True))
 
     def conflict(i: int, j: int) -> bool:
-        if not hard:
-            return False
-        g = compare_pairs(records, np.asarray([[i, j]], dtype=np.int64), model.comparisons)
-        return any(bool(m[0]) for m in rule_masks(g, model.comparisons, hard).values())
+        # Candidate pairs were judged already; others are compared now.
+        lo, hi = min(i, j), max(i, j)
+        known = scored.get(lo * n + hi)
+        if known is not None:
+            return bool(known)
+        a, b = records[lo], records[hi]
+        row = [c.level(a, b) for c in model.comparisons]
+        return any(rule_applies(row, model.comparisons, r) for r in hard)
 
     clustering = cluster_links(
         len(records), pairs, prob, auto_link=thr["auto_link"], review=thr["review"], conflict=conflict

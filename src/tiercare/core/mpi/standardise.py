@@ -13,6 +13,7 @@ never linked. Thresholds are data (``data/model.toml``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from tiercare.core.mpi.record import Issue, PersonRecord, Severity
@@ -57,6 +58,22 @@ class StandardRecord:
         return self.birth.value.year if self.birth else None
 
 
+# Names and dates repeat across a county (张伟, 1980-01-01): standardise each
+# distinct value once. Pure functions of their arguments, so caching is safe.
+@lru_cache(maxsize=262144)
+def _name(raw: str | None, family: str | None, given: str | None) -> tuple[StandardName | None, tuple[Issue, ...]]:
+    issues: list[Issue] = []
+    got = standardise_name(raw, issues, family=family, given=given)
+    return got, tuple(issues)
+
+
+@lru_cache(maxsize=262144)
+def _birth(raw: str | None, today: date, lunar: bool) -> tuple[BirthDate | None, tuple[Issue, ...]]:
+    issues: list[Issue] = []
+    got = standardise_birth_date(raw, issues, today=today, lunar=lunar)
+    return got, tuple(issues)
+
+
 def _gender(raw: str | None, issues: list[Issue]) -> str | None:
     if raw is None or not raw.strip():
         return None
@@ -68,10 +85,11 @@ def _gender(raw: str | None, issues: list[Issue]) -> str | None:
 
 def standardise_record(record: PersonRecord, *, today: date) -> StandardRecord:
     """Standardise one record; never raises on bad values, reports them instead."""
-    issues: list[Issue] = []
-    name = standardise_name(record.name, issues, family=record.family_name, given=record.given_name)
+    name, name_issues = _name(record.name, record.family_name, record.given_name)
+    issues = list(name_issues)
     gender = _gender(record.gender, issues)
-    birth = standardise_birth_date(record.birth_date, issues, today=today, lunar=record.birth_date_lunar)
+    birth, birth_issues = _birth(record.birth_date, today, record.birth_date_lunar)
+    issues.extend(birth_issues)
     id_number = standardise_id_number(record.id_number, today=today)
     if id_number is not None and not id_number.valid:
         issues.append(Issue("id_number", id_number.reason or "invalid"))
