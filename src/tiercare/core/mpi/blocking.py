@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from itertools import combinations
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Generic, TypeVar
 
 import numpy as np

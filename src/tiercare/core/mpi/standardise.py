@@ -13,8 +13,8 @@ never linked. Thresholds are data (``data/model.toml``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from tiercare.core.mpi.record import Issue, PersonRecord, Severity
 from tiercare.core.mpi.rules import load_table
