@@ -10,6 +10,7 @@ FEBRL benchmark instantiates it for FEBRL's fields.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -96,6 +97,14 @@ def link(
         min_probability=est["min_probability"],
         update_u=bool(est.get("update_u", False)),
     )
+    if est.get("score_over_all_pairs", False):
+        # Score as Splink does: m from EM, u from random pairs, λ the share of
+        # matches among all pairs (expected matches in the candidates over all
+        # pairs), so that the posterior is that of a random pair, under which
+        # conditional independence holds far better than among candidates.
+        total = len(pool) * (len(pool) - 1) / 2 if group is None else _cross_pairs(pool, group)
+        lam_all = params.lam * len(pairs) / max(total, 1.0)
+        params = Parameters(names=params.names, m=params.m, u=u, lam=lam_all, iterations=params.iterations)
     params.tf = term_frequencies(records, model.comparisons)
     lam = min(max(params.lam, est["min_probability"]), 1 - est["min_probability"])
     log_odds = np.log(lam / (1 - lam)) + log_bayes_factors(gamma, model.comparisons, params)
@@ -130,6 +139,12 @@ def link(
         blocking=report,
         rule_hits={name: int(m.sum()) for name, m in masks.items()},
     )
+
+
+def _cross_pairs(pool: IntArray, group: Sequence[str | None]) -> float:
+    sizes = Counter(str(group[int(i)]) for i in pool)
+    total = sum(sizes.values())
+    return float(total * total - sum(v * v for v in sizes.values())) / 2
 
 
 def rules_from_settings(settings: Mapping[str, Any]) -> list[Rule]:
