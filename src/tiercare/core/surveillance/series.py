@@ -98,7 +98,7 @@ class CountSeries:
                     f"dates must be consecutive {'days' if self.freq == DAILY else 'ISO weeks'} with no gap "
                     "(give a missing period as NaN counts)"
                 )
-        if self.freq == WEEKLY and (dates.astype(np.int64) + 3) % 7 != 0:
+        if self.freq == WEEKLY and ((dates.astype(np.int64) + 3) % 7 != 0).any():
             # 1970-01-01 was a Thursday: Mondays are day numbers = 4 (mod 7).
             raise InvalidSeries("weekly dates must be the Monday of each ISO week")
         keys = tuple(SeriesKey(*k) for k in self.keys)
