@@ -53,6 +53,10 @@ class NameModel:
             minority_father=tuple(names["minority_father"]),
         )
 
+    @staticmethod
+    def _popular_p(n: int) -> np.ndarray:
+        return np.cumsum(1.0 / (np.arange(n) + 3.0))
+
     def surname_draw(self, rng: np.random.Generator, n: int) -> list[str]:
         idx = rng.choice(len(self.surnames), size=n, p=self.surname_p)
         return [self.surnames[i] for i in idx]
@@ -63,9 +67,9 @@ class NameModel:
         u = rng.random(3)
         if u[0] < self.popular_share:
             pool = self.popular[(male, young)]
-            # Zipf-like preference for the first names of the list (the most popular).
-            k = min(int(rng.zipf(1.6)) - 1, len(pool) - 1)
-            return pool[k]
+            # Harmonic preference for the head of the list (the most popular names).
+            w = self._popular_p(len(pool))
+            return pool[int(np.searchsorted(w, u[1] * w[-1], side="right"))]
         chars = self.chars[male]
         single = self.single_young if young else self.single_old
         first = chars[int(u[1] * len(chars))]
