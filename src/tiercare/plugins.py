@@ -13,7 +13,9 @@ from importlib.metadata import entry_points
 from typing import Any
 
 # One line per feature; each names a click command or group.
-BUILTIN_COMMANDS: tuple[str, ...] = ()
+BUILTIN_COMMANDS: tuple[str, ...] = (
+    "tiercare.synth.cli:synth",
+)
 
 
 def load(spec: str) -> Any:

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from lunardate import LunarDate
 
+from tiercare.core.synth.rng import Rng
+
 
 def spring_festival(year: int) -> date:
     """正月初一 (Lunar New Year's Day) of the lunar year starting in ``year``."""
@@ -81,6 +83,6 @@ class Calendar:
         self.visit_weight = dow[self.weekday] * np.where(self.holiday, inf["holiday_multiplier"], 1.0)
         self.visit_cdf = np.cumsum(self.visit_weight) / self.visit_weight.sum()
 
-    def draw_days(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def draw_days(self, rng: Rng, n: int) -> np.ndarray:
         """Day offsets of ``n`` ordinary visits, following the attendance weights."""
         return np.searchsorted(self.visit_cdf, rng.random(n), side="right").clip(0, self.n_days - 1)

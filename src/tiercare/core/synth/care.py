@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from tiercare.core.synth.population import Person
+from tiercare.core.synth.rng import Rng
 
 CHRONIC = ("hypertension", "diabetes", "copd", "chd", "stroke", "ckd")
 # Tier classes of the allocation: primary (village/township), home county, city hospitals in
@@ -51,7 +52,7 @@ def band_index(age: int, starts: list[int]) -> int:
     return i
 
 
-def draw_conditions(rng: np.random.Generator, params: Any, persons: list[Person]) -> None:
+def draw_conditions(rng: Rng, params: Any, persons: list[Person]) -> None:
     """Fill Person.conditions: condition -> diagnosed, for true patients only."""
     chronic = params.section("chronic")
     mgmt = params.section("management")
@@ -68,7 +69,7 @@ def draw_conditions(rng: np.random.Generator, params: Any, persons: list[Person]
                 p.conditions[cond] = bool(u[len(CHRONIC) + k] < aware.get(cond, mgmt["other_aware_share"]))
 
 
-def managed(rng: np.random.Generator, params: Any, p: Person) -> list[str]:
+def managed(rng: Rng, params: Any, p: Person) -> list[str]:
     """Conditions for which the person is in the primary-care register (纳入管理)."""
     mgmt = params.section("management")
     out = []
@@ -142,7 +143,7 @@ def visit_weights(params: Any, persons: list[Person], active: list[int]) -> np.n
     return w
 
 
-def followup_count(rng: np.random.Generator, mgmt: dict[str, Any], years_in_care: float) -> int:
+def followup_count(rng: Rng, mgmt: dict[str, Any], years_in_care: float) -> int:
     """Follow-ups in a year: >= 4 for the standard share (some 5-6), 1-3 for the rest."""
     if rng.random() < mgmt["standard_share"]:
         n = 4 + (int(rng.integers(1, 3)) if rng.random() < mgmt["extra_followup_share"] else 0)
@@ -152,7 +153,7 @@ def followup_count(rng: np.random.Generator, mgmt: dict[str, Any], years_in_care
     return max(1, int(round(n * years_in_care)))
 
 
-def bp_reading(rng: np.random.Generator, controlled: bool, urgent: bool, age: int, mgmt: dict[str, Any]) -> tuple[int, int]:
+def bp_reading(rng: Rng, controlled: bool, urgent: bool, age: int, mgmt: dict[str, Any]) -> tuple[int, int]:
     """A follow-up blood pressure consistent with its class (thresholds from [management])."""
     sbp_t = mgmt["sbp_target_65plus"] if age >= 65 else mgmt["sbp_target"]
     if urgent:
@@ -164,7 +165,7 @@ def bp_reading(rng: np.random.Generator, controlled: bool, urgent: bool, age: in
     return int(rng.integers(120, int(sbp_t))), int(rng.integers(int(mgmt["dbp_target"]), int(mgmt["dbp_urgent"])))
 
 
-def fpg_reading(rng: np.random.Generator, controlled: bool, urgent: bool, mgmt: dict[str, Any]) -> float:
+def fpg_reading(rng: Rng, controlled: bool, urgent: bool, mgmt: dict[str, Any]) -> float:
     if urgent:
         if rng.random() < 0.7:
             return round(float(rng.uniform(mgmt["fpg_urgent_high"], 25.0)), 1)

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tiercare.core.synth.care import COUNTY, PRIMARY, Visit, bp_reading, followup_count, fpg_reading, is_controlled_bp
+from tiercare.core.synth.care import (
+    COUNTY,
+    PRIMARY,
+    Visit,
+    bp_reading,
+    followup_count,
+    fpg_reading,
+    is_controlled_bp,
+)
 
 SATISFIED, UNSATISFIED = ("satisfied", "控制满意"), ("unsatisfied", "控制不满意")
 
@@ -62,10 +70,19 @@ def plan_followups(b: Any, i: int, conds: list[str]) -> list[Visit]:
             unsat |= not ok
         payload["class"] = UNSATISFIED if unsat else SATISFIED
         visits.append(Visit(i, day, False, reason, 0.0, "followup", PRIMARY, payload))
-        refer = urgent or (unsat and last_unsat)
-        if refer and day + 1 < n_days:
-            visits.append(Visit(i, min(n_days - 1, day + int(rng.integers(0, 4))), False, reason, 0.8, "referral", COUNTY,
-                                {"urgent": urgent, "from": b.primary_township}))
+        rule = urgent or (unsat and last_unsat)
+        comply = mgmt["urgent_referral_compliance"] if urgent else mgmt["referral_compliance"]
+        if rule and day + 1 < n_days and rng.random() < comply:
+            rday = min(n_days - 1, day + int(rng.integers(0, 4)))
+            # Primary care's follow-up after the referral is planned now, with a fixed tier,
+            # so that the allocation counts it (within 14 days for the configured share).
+            within = rng.random() < b.p["referral"]["followup_14d"]
+            fday = rday + (int(rng.integers(3, 14)) if within else int(rng.integers(15, 40)))
+            back = Visit(i, fday, False, reason, 0.0, "referral-followup", PRIMARY, {"within_14d": within})
+            visits.append(Visit(i, rday, False, reason, 0.8, "referral", COUNTY,
+                                {"urgent": urgent, "from": b.primary_township, "followup": back if fday < n_days else None}))
+            if fday < n_days:
+                visits.append(back)
             b.out.stats["referral.from_followup"] += 1
             last_unsat = False
         elif unsat and not last_unsat:

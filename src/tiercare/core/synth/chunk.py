@@ -22,8 +22,18 @@ import orjson
 from tiercare.core.synth import fhir
 from tiercare.core.synth.calendar import Calendar
 from tiercare.core.synth.care import (
-    CITY, COUNTY, PRIMARY, PROVINCE, Visit, allocate, allocation_quotas, contract_groups,
-    contract_probability, draw_conditions, managed, visit_weights,
+    CITY,
+    COUNTY,
+    PRIMARY,
+    PROVINCE,
+    Visit,
+    allocate,
+    allocation_quotas,
+    contract_groups,
+    contract_probability,
+    draw_conditions,
+    managed,
+    visit_weights,
 )
 from tiercare.core.synth.chronic import plan_followups
 from tiercare.core.synth.infectious import Outbreak, daily_cases, disease_active
@@ -32,6 +42,7 @@ from tiercare.core.synth.params import Params
 from tiercare.core.synth.population import IdAllocator, Person, generate_residents
 from tiercare.core.synth.records import RecordMaker
 from tiercare.core.synth.region import County, Region, Township, Village
+from tiercare.core.synth.rng import Rng
 from tiercare.core.synth.text import damage_text
 
 
@@ -86,7 +97,7 @@ class _VillageBuilder:
         self.township = township
         self.village = village
         self.ids = ids
-        self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([ctx.seed, 3, int(village.code)])))
+        self.rng = Rng(ctx.seed, 3, int(village.code))
         self.out = ChunkOut()
         self.seq: Counter[str] = Counter()
         self.records: dict[tuple[int, str], str] = {}
@@ -141,6 +152,7 @@ class _VillageBuilder:
         ctx = self.ctx
         self.persons = generate_residents(self.rng, self.p, ctx.names, self.county, self.township, self.village, ctx.start, self.ids)
         draw_conditions(self.rng, self.p, self.persons)
+        self.out.stats["persons"] += len(self.persons)
         self.active = [i for i, q in enumerate(self.persons) if q.resident]
         for i, _q in enumerate(self.persons):  # 居民健康档案 at the township centre, for everyone
             self.record(i, self.primary_township, "township")

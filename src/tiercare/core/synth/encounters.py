@@ -47,7 +47,7 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
     rng = b.rng
     care = b.p.section("care")
     facility, tier = _facility(b, v, district)
-    start = b.moment(v.day)
+    start = v.payload.get("start") or b.moment(v.day)
     if v.inpatient:
         los = max(1, int(rng.poisson(care["los_mean_days"]["county" if tier == "village" else tier])))
         end = start + timedelta(days=los, hours=int(rng.integers(-4, 4)))
@@ -66,6 +66,8 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
         complaint = ft["complaints"][int(rng.integers(len(ft["complaints"])))]
         note, damaged = damage_text(rng, complaint, ft)
         s["free_text.damaged"] += damaged
+    if v.kind == "referral-followup":
+        based_on = v.payload.get("sr")
     b.emit(fhir.encounter(eid, pid, facility, start, end, v.inpatient, v.kind, v.reason, b.role_at(facility), based_on, note))
     if v.kind == "followup":
         _followup_obs(b, v, pid, eid, start)
@@ -150,20 +152,25 @@ def _refer_down(b: Any, v: Visit, facility: str, end: datetime, chronic: bool) -
     s["referral.down.requested"] += 1
     arrived = end + timedelta(days=float(rng.uniform(0.5, 3)))
     events.append(("arrived", arrived))
-    if rng.random() < ref["followup_14d"]:
-        fday = arrived + timedelta(days=float(rng.uniform(1, 12)))
-        s["referral.followup_14d"] += 1
+    back = v.payload.get("followup") if chronic else None
+    if chronic:
+        # The follow-up visit was planned with the referral (and counted by the allocation).
+        if back is not None:
+            fday = b.moment(back.day)
+            back.payload.update(start=fday, sr=sr)
+            events.append(("follow-up", fday))
+            s["referral.followup_14d"] += bool(back.payload["within_14d"])
     else:
-        fday = arrived + timedelta(days=float(rng.uniform(15, 40)))
-    day_index = (fday.date() - b.ctx.start).days
-    if day_index < b.ctx.n_days:
-        events.append(("follow-up", fday))
-        pid_dst = b.record(v.person, dst, "township")
-        eid = b.next_id("enc")
-        b.emit(fhir.encounter(eid, pid_dst, dst, fday, fday + timedelta(minutes=20), False, "referral-followup",
-                              v.reason, b.role_at(dst), sr))
-        s["visits.outpatient.primary"] += 1
-        s["visits.outpatient.referral_followup"] += 1
+        within = rng.random() < ref["followup_14d"]
+        fday = arrived + timedelta(days=float(rng.uniform(1, 12) if within else rng.uniform(15, 40)))
+        if (fday.date() - b.ctx.start).days < b.ctx.n_days:
+            events.append(("follow-up", fday))
+            s["referral.followup_14d"] += within
+            pid_dst = b.record(v.person, dst, "township")
+            b.emit(fhir.encounter(b.next_id("enc"), pid_dst, dst, fday, fday + timedelta(minutes=20), False,
+                                  "referral-followup", v.reason, b.role_at(dst), sr))
+            s["visits.outpatient.primary"] += 1
+            s["visits.outpatient.referral_followup_unplanned"] += 1
     b.emit(fhir.task("task-" + sr, sr, pid, facility, dst, "completed", events))
     s["referral.down.completed"] += 1
     s["referral.closed_loop_source." + ("chronic" if chronic else "inpatient")] += 1

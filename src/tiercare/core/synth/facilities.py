@@ -15,6 +15,7 @@ import numpy as np
 from tiercare.core.synth.names import NameModel
 from tiercare.core.synth.params import Params
 from tiercare.core.synth.region import County, Facility, Region, Staff, build_geography
+from tiercare.core.synth.rng import Rng
 
 _KIND_NAMES = {"general": "人民医院", "tcm": "中医院", "mch": "妇幼保健院"}
 _TITLES = {"resident": "住院医师", "attending": "主治医师", "associate_chief": "副主任医师", "chief": "主任医师"}
@@ -64,7 +65,7 @@ def _facilities(params: Params, city_name: str, counties: tuple[County, ...], re
 
 def _staff(params: Params, facilities: dict[str, Facility], residents: int, names: NameModel, seed: int) -> list[Staff]:
     st = params.section("staff")
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 2])))
+    rng = Rng(seed, 2)
     by_tier: dict[str, list[Facility]] = {}
     for f in facilities.values():
         by_tier.setdefault(f.tier, []).append(f)

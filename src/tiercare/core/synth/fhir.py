@@ -41,7 +41,7 @@ META = {"tag": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
 
 def dt(value: datetime) -> str:
     """A FHIR dateTime at China time, to the second."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S+08:00")
+    return value.isoformat(timespec="seconds") + "+08:00"
 
 
 def ref(kind: str, rid: str, display: str | None = None) -> dict[str, str]:

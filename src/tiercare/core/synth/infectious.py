@@ -18,6 +18,7 @@ import numpy as np
 
 from tiercare.core.synth.calendar import Calendar, seasonal
 from tiercare.core.synth.region import Region
+from tiercare.core.synth.rng import Rng
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Outbreak:
 
 def plan_outbreaks(region: Region, params: Any, seed: int, n_days: int) -> list[Outbreak]:
     ob = params.section("outbreaks")
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 4])))
+    rng = Rng(seed, 4)
     out: list[Outbreak] = []
     for county in region.counties:
         n = int(rng.poisson(ob["per_county_year"] * n_days / 365.0))
@@ -95,7 +96,7 @@ def disease_active(d: dict[str, Any], day: date) -> bool:
     return (vf is None or day.isoformat() >= vf) and (vt is None or day.isoformat() < vt)
 
 
-def daily_cases(rng: np.random.Generator, cal: Calendar, n_eligible: int, per_100k_year: float,
+def daily_cases(rng: Rng, cal: Calendar, n_eligible: int, per_100k_year: float,
                 peak_day: float, amplitude: float, school_age: bool, school_factor: float) -> np.ndarray:
     """Baseline case counts per day for one village and one disease or syndrome."""
     base = n_eligible * per_100k_year / 1e5 / 365.0

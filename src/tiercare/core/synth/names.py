@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from tiercare.core.synth.rng import Rng
+
 MIDDLE_DOT = "\u00b7"
 _COHORT_YEAR = 1980  # before: older naming fashion (建国, 秀英); from: younger (子轩, 梓涵)
 
@@ -57,11 +59,11 @@ class NameModel:
     def _popular_p(n: int) -> np.ndarray:
         return np.cumsum(1.0 / (np.arange(n) + 3.0))
 
-    def surname_draw(self, rng: np.random.Generator, n: int) -> list[str]:
+    def surname_draw(self, rng: Rng, n: int) -> list[str]:
         idx = rng.choice(len(self.surnames), size=n, p=self.surname_p)
         return [self.surnames[i] for i in idx]
 
-    def given(self, rng: np.random.Generator, male: bool, birth_year: int) -> str:
+    def given(self, rng: Rng, male: bool, birth_year: int) -> str:
         """One given name (名) for a person of this sex and birth year."""
         young = birth_year >= _COHORT_YEAR
         u = rng.random(3)
@@ -77,6 +79,6 @@ class NameModel:
             return first
         return first + chars[int(rng.integers(len(chars)))]
 
-    def minority(self, rng: np.random.Generator, male: bool) -> str:
+    def minority(self, rng: Rng, male: bool) -> str:
         g = self.minority_given[male]
         return g[int(rng.integers(len(g)))] + MIDDLE_DOT + self.minority_father[int(rng.integers(len(self.minority_father)))]

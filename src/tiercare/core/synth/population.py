@@ -19,6 +19,7 @@ import numpy as np
 from tiercare.core.synth.ids import make_id_number
 from tiercare.core.synth.names import NameModel
 from tiercare.core.synth.region import County, Township, Village
+from tiercare.core.synth.rng import Rng
 
 _PHONE_PREFIXES = (130, 131, 132, 135, 136, 137, 138, 139, 150, 151, 152, 157, 158, 159, 177, 180, 181, 186, 187, 188, 189, 199)
 
@@ -65,7 +66,7 @@ class IdAllocator:
         return make_id_number(region, birth, seq)
 
 
-def _pyramid_draw(rng: np.random.Generator, pop: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
+def _pyramid_draw(rng: Rng, pop: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
     starts = np.asarray(pop["age_group_start"])
     shares = np.asarray(pop["age_group_share"], dtype=float)
     shares = shares / shares.sum()
@@ -88,7 +89,7 @@ def _band(value: int, starts: list[int]) -> int:
     return i
 
 
-def _households(rng: np.random.Generator, pop: dict[str, Any], ages: np.ndarray, male: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Assign every person to a household; returns (household index, head flag, parent index)."""
     n = len(ages)
     hh = np.full(n, -1)
@@ -149,7 +150,7 @@ def _households(rng: np.random.Generator, pop: dict[str, Any], ages: np.ndarray,
 
 
 def generate_residents(
-    rng: np.random.Generator,
+    rng: Rng,
     params: Any,
     names: NameModel,
     county: County,

@@ -16,6 +16,7 @@ from lunardate import LunarDate
 from tiercare.core.synth.ids import check_char, to_legacy_15
 from tiercare.core.synth.names import MIDDLE_DOT
 from tiercare.core.synth.population import Person
+from tiercare.core.synth.rng import Rng
 
 _TIER_RATE = {"village": "error_rate_village", "township": "error_rate_township", "county": "error_rate_county", "city": "error_rate_city"}
 
@@ -35,7 +36,7 @@ def _pinyin(name: str, family: str) -> str:
     return f"{fam} {given}".strip()
 
 
-def _swap_char(rng: np.random.Generator, name: str, table: dict[str, list[str]]) -> str | None:
+def _swap_char(rng: Rng, name: str, table: dict[str, list[str]]) -> str | None:
     spots = [i for i, ch in enumerate(name) if ch in table]
     if not spots:
         return None
@@ -44,7 +45,7 @@ def _swap_char(rng: np.random.Generator, name: str, table: dict[str, list[str]])
     return name[:i] + alts[int(rng.integers(len(alts)))] + name[i + 1:]
 
 
-def _id_typo(rng: np.random.Generator, idn: str) -> str:
+def _id_typo(rng: Rng, idn: str) -> str:
     """One digit misread or two neighbours transposed, keeping the old check character
     (a clerk types what is written, the check no longer holds)."""
     chars = list(idn)
@@ -87,7 +88,7 @@ class RecordMaker:
                 ok[i] = p.birth.day <= 12 and p.birth.day != p.birth.month
         return ok
 
-    def make(self, rng: np.random.Generator, p: Person, tier: str, facility: str, mrn: str, county: str,
+    def make(self, rng: Rng, p: Person, tier: str, facility: str, mrn: str, county: str,
              address: str, guardian: Person | None, ref_date: date) -> tuple[dict[str, Any], list[str]]:
         rec: dict[str, Any] = {
             "facility": facility, "mrn": mrn, "name": p.name, "family": p.surname,
@@ -117,7 +118,7 @@ class RecordMaker:
                 errors.append(k)
         return rec, errors
 
-    def _apply(self, rng: np.random.Generator, kind: str, rec: dict[str, Any], p: Person, guardian: Person | None) -> bool:
+    def _apply(self, rng: Rng, kind: str, rec: dict[str, Any], p: Person, guardian: Person | None) -> bool:
         name = rec["name"]
         fam = rec["family"] or ""
         if kind == "typo":

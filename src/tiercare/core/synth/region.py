@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tiercare.core.synth.names import NameModel
 from tiercare.core.synth.params import Params
+from tiercare.core.synth.rng import Rng
 
 TIERS = ("village", "township", "county", "city")
 
@@ -133,7 +133,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
-def _split(rng: np.random.Generator, total: int, parts: int) -> list[int]:
+def _split(rng: Rng, total: int, parts: int) -> list[int]:
     """Split ``total`` into ``parts`` positive sizes with realistic spread (lognormal)."""
     w = rng.lognormal(0.0, 0.35, size=parts)
     raw = w / w.sum() * total
@@ -156,7 +156,7 @@ def _split(rng: np.random.Generator, total: int, parts: int) -> list[int]:
 class _Namer:
     """Fictional two-character place names, unique within the region."""
 
-    def __init__(self, rng: np.random.Generator, first: list[str], second: list[str]) -> None:
+    def __init__(self, rng: Rng, first: list[str], second: list[str]) -> None:
         combos = [a + b for a in first for b in second]
         self._pool = [combos[i] for i in rng.permutation(len(combos))]
         self._i = 0
@@ -169,7 +169,7 @@ class _Namer:
         return name
 
 
-def _jitter(rng: np.random.Generator, lat: float, lon: float, radius_km: float) -> tuple[float, float]:
+def _jitter(rng: Rng, lat: float, lon: float, radius_km: float) -> tuple[float, float]:
     r = radius_km * math.sqrt(float(rng.random()))
     a = 2 * math.pi * float(rng.random())
     dlat = r * math.cos(a) / 111.0
@@ -180,7 +180,7 @@ def _jitter(rng: np.random.Generator, lat: float, lon: float, radius_km: float) 
 def build_geography(params: Params, residents: int, seed: int) -> tuple[str, tuple[County, ...]]:
     """Administrative divisions sized for ``residents``; deterministic in ``seed``."""
     reg = params.section("region")
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 1])))
+    rng = Rng(seed, 1)
     parts = reg["name_parts"]
     namer = _Namer(rng, parts["first"], parts["second"])
     city6 = reg["province_code"] + reg["city_code"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
+from tiercare.core.synth.rng import Rng
 
 
 @lru_cache(maxsize=1)
@@ -17,7 +17,7 @@ def _s2t() -> Any:
     return opencc.OpenCC("s2t")
 
 
-def _with_pinyin(rng: np.random.Generator, text: str) -> str:
+def _with_pinyin(rng: Rng, text: str) -> str:
     from pypinyin import Style, pinyin
 
     out = []
@@ -28,7 +28,7 @@ def _with_pinyin(rng: np.random.Generator, text: str) -> str:
     return "".join(out)
 
 
-def damage_text(rng: np.random.Generator, text: str, ft: dict[str, Any]) -> tuple[str, bool]:
+def damage_text(rng: Rng, text: str, ft: dict[str, Any]) -> tuple[str, bool]:
     """Maybe damage ``text``; returns the text and whether it was damaged."""
     if rng.random() >= ft["damaged_share"]:
         return text, False
