@@ -85,4 +85,5 @@ class Calendar:
 
     def draw_days(self, rng: Rng, n: int) -> np.ndarray:
         """Day offsets of ``n`` ordinary visits, following the attendance weights."""
-        return np.searchsorted(self.visit_cdf, rng.random(n), side="right").clip(0, self.n_days - 1)
+        days: np.ndarray = np.searchsorted(self.visit_cdf, rng.random(n), side="right").clip(0, self.n_days - 1)
+        return days

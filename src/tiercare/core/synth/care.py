@@ -93,7 +93,7 @@ def contract_groups(p: Person, managed_conditions: list[str]) -> list[str]:
 
 def contract_probability(params: Any, groups: list[str]) -> float:
     c = params.section("contracts")
-    return max([c["general"], *(c[g] for g in groups)])
+    return float(max([c["general"], *(c[g] for g in groups)]))
 
 
 def allocation_quotas(total: int, district: bool, retention: float, primary_share: float, city_share: float) -> dict[str, int]:
@@ -177,7 +177,7 @@ def fpg_reading(rng: Rng, controlled: bool, urgent: bool, mgmt: dict[str, Any]) 
 
 def is_controlled_bp(sbp: int, dbp: int, age: int, mgmt: dict[str, Any]) -> bool:
     sbp_t = mgmt["sbp_target_65plus"] if age >= 65 else mgmt["sbp_target"]
-    return sbp < sbp_t and dbp < mgmt["dbp_target"]
+    return bool(sbp < sbp_t and dbp < mgmt["dbp_target"])
 
 
 def contract_dates(start: date, n_days: int) -> tuple[date, date]:

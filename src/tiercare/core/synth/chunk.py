@@ -260,7 +260,7 @@ class _VillageBuilder:
                 continue
             counts = daily_cases(self.rng, cal, len(eligible), d["incidence"], d["peak_day"], d["amplitude"],
                                  hi <= 18, self.p["infectious"]["school_holiday_multiplier_children"])
-            for day in np.flatnonzero(counts):
+            for day in np.flatnonzero(counts).tolist():
                 if not disease_active(d, cal.dates[int(day)]):
                     continue
                 for _ in range(int(counts[day])):
@@ -268,7 +268,7 @@ class _VillageBuilder:
                     out.append(Visit(i, int(day), False, (d["icd10"], d["name"]), 0.45 + 0.3 * float(self.rng.random()), "infectious", None, {"disease": d}))
         for s in inf["syndrome"]:
             counts = daily_cases(self.rng, cal, len(self.active), s["per_100k_day"] * 365, s["peak_day"], s["amplitude"], False, 1.0)
-            for day in np.flatnonzero(counts):
+            for day in np.flatnonzero(counts).tolist():
                 for _ in range(int(counts[day])):
                     i = self.active[int(self.rng.integers(len(self.active)))]
                     out.append(Visit(i, int(day), False, (s["icd10"], s["name"]), 0.1 + 0.2 * float(self.rng.random()), "syndrome", None, {"syndrome": s["key"]}))

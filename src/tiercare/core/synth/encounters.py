@@ -99,7 +99,7 @@ def _settlement(b: Any, v: Visit) -> None:
                                        v.reason, float(rng.gamma(2.0, cost / 2.0))))
 
 
-def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -> str | None:
+def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -> Any:
     """上转: a referral from the person's township centre that the visit is based on, or
     None when the receiving side rejected it (the person then came on their own)."""
     rng = b.rng

@@ -103,4 +103,5 @@ def daily_cases(rng: Rng, cal: Calendar, n_eligible: int, per_100k_year: float,
     mu = base * seasonal(cal.doy, peak_day, amplitude) * cal.visit_weight
     if school_age:
         mu = mu * np.where(cal.school, 1.0, school_factor)
-    return rng.poisson(np.maximum(mu, 0.0))
+    counts: np.ndarray = rng.poisson(np.maximum(mu, 0.0))
+    return counts

@@ -21,7 +21,8 @@ _COHORT_YEAR = 1980  # before: older naming fashion (建国, 秀英); from: youn
 
 def _probs(weights: list[float]) -> np.ndarray:
     w = np.asarray(weights, dtype=float)
-    return w / w.sum()
+    out: np.ndarray = w / w.sum()
+    return out
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import orjson
 from tiercare.core.errors import InvalidInput
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: hashable, usable as a cache key
 class Params:
     """The parsed parameter tree and a digest of it (recorded in the manifest)."""
 

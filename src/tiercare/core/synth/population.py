@@ -115,7 +115,7 @@ def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarra
         n_hh += 1
     adults = np.flatnonzero((ages >= 18) & (hh < 0))
     joiners = []
-    for i in adults:
+    for i in adults.tolist():
         a = int(ages[i])
         if (a < 30 and rng.random() < pop["young_adult_with_parents"]) or (a >= 70 and rng.random() < pop["elder_with_children"]):
             joiners.append(i)

@@ -126,7 +126,7 @@ class RecordMaker:
             if name[i] == MIDDLE_DOT:
                 return False
             rec["name"] = name[:i] + self.chars[int(rng.integers(len(self.chars)))] + name[i + 1:]
-            return rec["name"] != name
+            return bool(rec["name"] != name)
         if kind in ("homophone", "shape_alike"):
             new = _swap_char(rng, name, self.homophones if kind == "homophone" else self.shapes)
             if new is None:
@@ -158,7 +158,7 @@ class RecordMaker:
             lunar = LunarDate.from_solar_date(b.year, b.month, b.day)
             day = min(lunar.day, 28 if lunar.month == 2 else 30)
             rec["birth"] = date(lunar.year, lunar.month, day).isoformat()
-            return rec["birth"] != b.isoformat()
+            return bool(rec["birth"] != b.isoformat())
         if kind == "id_transcription":
             if not rec["id_number"]:
                 return False

@@ -162,7 +162,7 @@ class _Namer:
         self._i = 0
 
     def next(self) -> str:
-        name = self._pool[self._i % len(self._pool)]
+        name: str = self._pool[self._i % len(self._pool)]
         if self._i >= len(self._pool):  # more places than combinations: number them
             name += str(self._i // len(self._pool) + 1)
         self._i += 1

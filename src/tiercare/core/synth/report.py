@@ -25,7 +25,10 @@ def _share(num: float, den: float) -> float | None:
 
 def rows(stats: dict[str, int], params: dict[str, Any]) -> list[Row]:
     s = stats
-    g = lambda k: float(s.get(k, 0))  # noqa: E731
+
+    def g(k: str) -> float:
+        return float(s.get(k, 0))
+
     out: list[Row] = []
     care = params["care"]
     for kind, ret_t, prim_t in (("outpatient", care["county_retention_target"], care["primary_share_target"]),
