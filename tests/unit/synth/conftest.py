@@ -46,6 +46,6 @@ def params() -> Params:
 
 
 @pytest.fixture(scope="session")
-def region20k(params: Params) -> Run:
-    """A 20,000-resident region, one year (about 10 s): the rates tests use it."""
-    return run_region(params, 20000, seed=2026)
+def region8k(params: Params) -> Run:
+    """An 8,000-resident region, one year (a few seconds): the rates tests use it."""
+    return run_region(params, 8000, seed=2026)

@@ -265,7 +265,7 @@ class _VillageBuilder:
                     continue
                 for _ in range(int(counts[day])):
                     i = eligible[int(self.rng.integers(len(eligible)))]
-                    out.append(Visit(i, int(day), False, (d["icd10"], d["name"]), 0.45 + 0.3 * float(self.rng.random()), "infectious", None, {"disease": d}))
+                    out.append(Visit(i, int(day), False, (d["icd10"], d["name"]), 0.5, "infectious", self.notifiable_tier(), {"disease": d}))
         for s in inf["syndrome"]:
             counts = daily_cases(self.rng, cal, len(self.active), s["per_100k_day"] * 365, s["peak_day"], s["amplitude"], False, 1.0)
             for day in np.flatnonzero(counts).tolist():
@@ -280,9 +280,15 @@ class _VillageBuilder:
             for day, n in sorted(days.items()):
                 for _ in range(n):
                     i = eligible[int(self.rng.integers(len(eligible)))]
-                    out.append(Visit(i, day, False, (d["icd10"], d["name"]), 0.4 + 0.3 * float(self.rng.random()), "infectious", None,
+                    out.append(Visit(i, day, False, (d["icd10"], d["name"]), 0.5, "infectious", self.notifiable_tier(),
                                      {"disease": d, "outbreak": ob.id}))
         return out
+
+    def notifiable_tier(self) -> str:
+        """Notifiable cases are diagnosed and reported inside the region: mostly at the
+        county hospitals (direct network reporting units), the rest at township centres."""
+        share = self.p["infectious"]["diagnosed_at_county_share"]
+        return COUNTY if self.rng.random() < share else PRIMARY
 
     def ordinary_visits(self, planned: int) -> list[Visit]:
         care = self.p.section("care")

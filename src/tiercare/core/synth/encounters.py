@@ -108,7 +108,8 @@ def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -
     urgent = bool(v.payload.get("urgent"))
     src = b.primary_township
     pid_src = b.record(v.person, src, "township")
-    requested = start - timedelta(days=float(rng.exponential(ref["arrive_days_median"] / 0.69)) if not urgent else float(rng.uniform(0.05, 0.5)))
+    lead_days = float(rng.uniform(0.05, 0.5)) if urgent else max(0.1, float(rng.exponential(ref["arrive_days_median"] / 0.69)))
+    requested = start - timedelta(days=lead_days)
     accepted_at = requested + timedelta(hours=float(rng.exponential(ref["accept_hours_median"] / 0.69)))
     accepted_at = min(accepted_at, start - timedelta(minutes=5))
     sr = b.next_id("sr")
@@ -148,9 +149,11 @@ def _refer_down(b: Any, v: Visit, facility: str, end: datetime, chronic: bool) -
     pid = b.record(v.person, facility, "county")
     sr = b.next_id("sr")
     b.emit(fhir.service_request(sr, pid, b.role_at(facility), facility, dst, end, "refer-down", False, v.reason))
-    events = [("requested", end), ("accepted", end + timedelta(hours=float(rng.uniform(1, 24))))]
+    accepted = end + timedelta(hours=float(rng.uniform(1, 4) if chronic else rng.uniform(1, 24)))
+    events = [("requested", end), ("accepted", accepted)]
     s["referral.down.requested"] += 1
-    arrived = end + timedelta(days=float(rng.uniform(0.5, 3)))
+    # Back home within a day or two (a chronic patient's planned follow-up is >= 3 days on).
+    arrived = accepted + timedelta(days=float(rng.uniform(0.2, 1.4) if chronic else rng.uniform(0.5, 3)))
     events.append(("arrived", arrived))
     back = v.payload.get("followup") if chronic else None
     if chronic:
