@@ -1,7 +1,16 @@
 from typing import Any
 
 from tiercare.core.synth.care import (
-    CITY, COUNTY, PRIMARY, PROVINCE, Visit, allocate, allocation_quotas, bp_reading, fpg_reading, is_controlled_bp,
+    CITY,
+    COUNTY,
+    PRIMARY,
+    PROVINCE,
+    Visit,
+    allocate,
+    allocation_quotas,
+    bp_reading,
+    fpg_reading,
+    is_controlled_bp,
 )
 from tiercare.core.synth.chronic import plan_followups
 from tiercare.core.synth.params import Params

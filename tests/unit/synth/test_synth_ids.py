@@ -2,7 +2,13 @@ from datetime import date
 
 import pytest
 
-from tiercare.core.synth.ids import check_char, id_sex_is_male, is_valid_id_number, make_id_number, to_legacy_15
+from tiercare.core.synth.ids import (
+    check_char,
+    id_sex_is_male,
+    is_valid_id_number,
+    make_id_number,
+    to_legacy_15,
+)
 
 
 def test_check_character_of_the_standard_example() -> None:

@@ -1,6 +1,8 @@
 from collections import Counter
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
+
+import pytest
 
 from tiercare.core.synth.facilities import build_region
 from tiercare.core.synth.ids import id_sex_is_male, is_valid_id_number
@@ -23,6 +25,7 @@ def _residents(params: Params, seed: int, n_villages: int = 6) -> list:  # type:
     return out
 
 
+@pytest.mark.slow
 def test_pyramid_matches_the_2020_census_shape(params: Params) -> None:
     people = [p for p in _residents(params, 11) if p.resident]
     n = len(people)

@@ -1,5 +1,7 @@
 from collections import Counter
 
+import pytest
+
 from tiercare.core.synth.facilities import build_region
 from tiercare.core.synth.model import distance_rows, division_rows
 from tiercare.core.synth.params import Params
@@ -38,6 +40,7 @@ def test_every_tier_has_its_facilities(params: Params) -> None:
             assert f.alliance == region.county_hospitals[f.county]["general"]
 
 
+@pytest.mark.slow
 def test_staff_densities_near_planning_figures(params: Params) -> None:
     n = 1_000_000
     region = build_region(params, n, seed=3)
