@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tiercare.core.errors import InvalidInput
+from tiercare.core.surveillance.cusum import cusum
 from tiercare.core.surveillance.ears import ears_c1, ears_c2, ears_c3
 from tiercare.core.surveillance.farrington import farrington
 from tiercare.core.surveillance.farrington_flexible import farrington_flexible
@@ -66,3 +67,4 @@ for _name, _det in (
     ("moving_percentile", moving_percentile),
 ):
     register(_name, _det)
+register("cusum", cusum)
