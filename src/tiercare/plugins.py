@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 # One line per feature; each names a click command or group.
-BUILTIN_COMMANDS: tuple[str, ...] = ()
+BUILTIN_COMMANDS: tuple[str, ...] = ("tiercare.surveillance.cli:surveillance",)
 
 
 def load(spec: str) -> Any:

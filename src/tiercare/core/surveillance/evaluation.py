@@ -52,7 +52,9 @@ def detection_metrics(alarm: npt.ArrayLike, outbreak: npt.ArrayLike) -> Detectio
     has = ob.any(axis=1)
     n_out = int(has.sum())
     if n_out == 0:
-        return DetectionMetrics(fpr, float("nan"), float("nan"), float("nan"), float("nan"), 0, float(undecided.mean()))
+        return DetectionMetrics(
+            fpr, float("nan"), float("nan"), float("nan"), float("nan"), 0, float(undecided.mean())
+        )
     first = np.argmax(ob, axis=1)
     detected_any = (hit & ob).any(axis=1)
     rows = np.arange(al.shape[0])
