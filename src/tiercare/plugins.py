@@ -18,6 +18,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "tiercare.fhir_cli:fhir_export",
     "tiercare.synth.cli:synth",
     "tiercare.surveillance.cli:surveillance",
+    "tiercare.surveillance.run_cli:surveillance_platform",
 )
 
 
