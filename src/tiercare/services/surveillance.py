@@ -57,17 +57,34 @@ def run_day(store: SurveillanceStore, catalogue: Catalogue, day: dt.date, *, bas
             level: Level = "county") -> RunReport:
     """Detect on every disease x area series for ``day``; store the alarms as signals.
     Running the same day again adds no duplicate (the store's unique key)."""
+    return run_days(store, catalogue, day, day, basis=basis, level=level)[0]
+
+
+def run_days(store: SurveillanceStore, catalogue: Catalogue, first: dt.date, last: dt.date, *,
+             basis: Basis = "onset", level: Level = "county") -> list[RunReport]:
+    """Judge every day from ``first`` to ``last`` as the daily run would have (a backfill,
+    e.g. after loading historic data): the cases are read once, each day sees only its
+    own window."""
     if basis not in ("onset", "report"):
         raise InvalidInput("basis must be 'onset' or 'report'")
     if level not in LEVEL_DIGITS:
         raise InvalidInput(f"level must be one of {', '.join(LEVEL_DIGITS)}")
-    start = day - dt.timedelta(days=catalogue.history_days - 1)
-    counts = store.case_counts(catalogue, start, day, basis, LEVEL_DIGITS[level])
-    series = daily_series(counts, catalogue, day)
-    alarms = detect_day(series, catalogue, day)
-    new = store.save_signals(alarms, basis)
-    n_series = sum(s.counts.shape[0] for s in series.values())
-    return RunReport(day, basis, level, n_series, len(alarms), new)
+    if last < first:
+        raise InvalidInput("the last day comes before the first")
+    if (last - first).days > 3660:
+        raise InvalidInput("judge at most ten years at once")
+    start = first - dt.timedelta(days=catalogue.history_days - 1)
+    counts = store.case_counts(catalogue, start, last, basis, LEVEL_DIGITS[level])
+    reports = []
+    day = first
+    while day <= last:
+        series = daily_series(counts, catalogue, day)
+        alarms = detect_day(series, catalogue, day)
+        new = store.save_signals(alarms, basis)
+        n_series = sum(s.counts.shape[0] for s in series.values())
+        reports.append(RunReport(day, basis, level, n_series, len(alarms), new))
+        day += dt.timedelta(days=1)
+    return reports
 
 
 def take_step(store: SurveillanceStore, signal_id: int, action: str, *, by: str, now: dt.datetime,

@@ -31,20 +31,29 @@ def surveillance_platform() -> None:
 @surveillance_platform.command("run")
 @click.option("--day", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Day to judge (default: yesterday in the region's time zone).")
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Backfill: judge every day from this one to --day (or --to).")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day of a backfill.")
 @click.option("--basis", type=click.Choice(["onset", "report"]), default="onset", show_default=True,
               help="Count cases by onset date or by report date.")
 @click.option("--level", type=click.Choice(["county", "township", "city"]), default="county", show_default=True,
               help="Area level of the series (GB/T 2260 digits of the patient's home address).")
-def run(day: dt.datetime | None, basis: str, level: str) -> None:
+def run(day: dt.datetime | None, first: dt.datetime | None, last: dt.datetime | None, basis: str, level: str) -> None:
     """Detect on every disease x area series of a day from the shared record; store new signals."""
     from tiercare.core.surveillance.notifiable import default_catalogue
-    from tiercare.services.surveillance import run_day
+    from tiercare.services.surveillance import run_days
 
     catalogue = default_catalogue()
-    judged = day.date() if day else dt.datetime.now(ZoneInfo(catalogue.timezone)).date() - dt.timedelta(days=1)
-    report = run_day(_store(), catalogue, judged, basis=basis, level=level)  # type: ignore[arg-type]
-    click.echo(f"{report.day}: {report.series} series ({report.level}, by {report.basis}), "
-               f"{report.alarms} alarm(s), {report.new_signals} new signal(s)")
+    end = last or day
+    judged = end.date() if end else dt.datetime.now(ZoneInfo(catalogue.timezone)).date() - dt.timedelta(days=1)
+    begin = first.date() if first else judged
+    reports = run_days(_store(), catalogue, begin, judged, basis=basis, level=level)  # type: ignore[arg-type]
+    for report in reports if len(reports) <= 31 else []:
+        click.echo(f"{report.day}: {report.series} series ({report.level}, by {report.basis}), "
+                   f"{report.alarms} alarm(s), {report.new_signals} new signal(s)")
+    if len(reports) > 1:
+        click.echo(f"{begin} to {judged}: {len(reports)} days, {sum(r.alarms for r in reports)} alarm(s), "
+                   f"{sum(r.new_signals for r in reports)} new signal(s)")
 
 
 @surveillance_platform.command("timeliness")
@@ -58,3 +67,34 @@ def timeliness_cmd(start: dt.datetime, end: dt.datetime) -> None:
     for row in timeliness(_store(), default_catalogue(), start.date(), end.date()):
         rate = "n/a" if row["rate"] is None else f"{100 * row['rate']:.1f}%"
         click.echo(f"within {row['limit']:>3}: {row['on_time']}/{row['cases']} cases on time ({rate})")
+
+
+@surveillance_platform.command("truth")
+@click.argument("region", type=click.Path(exists=True, file_okay=False))
+@click.option("--lead-days", type=int, default=7, show_default=True,
+              help="Signals up to this many days before an outbreak's first day count for it.")
+def truth_cmd(region: str, lead_days: int) -> None:
+    """Compare stored signals with a synthetic region's injected outbreaks (truth/outbreaks.csv)."""
+    import csv
+    from pathlib import Path
+
+    from tiercare.core.errors import InvalidInput
+    from tiercare.core.surveillance.truth import Outbreak, SignalRef, compare
+
+    path = Path(region) / "truth" / "outbreaks.csv"
+    if not path.is_file():
+        raise InvalidInput(f"{path} does not exist: give the folder written by `tiercare synth`")
+    with path.open(encoding="utf-8") as fh:
+        outbreaks = [Outbreak(r["outbreak_id"], r["disease"], r["area"], r["county"],
+                              dt.date.fromisoformat(r["first_day"]), dt.date.fromisoformat(r["last_day"]),
+                              int(r["extra_cases"])) for r in csv.DictReader(fh)]
+    signals = [SignalRef(r["disease"], r["area"], dt.date.fromisoformat(r["detected_on"]))
+               for r in _store().list_signals(limit=1000)]
+    results, false = compare(signals, outbreaks, lead_days)
+    for res in results:
+        o = res.outbreak
+        seen = f"first signal {res.first_signal} ({res.delay_days:+d} d)" if res.detected else "MISSED"
+        click.echo(f"{o.outbreak_id:14} {o.disease:14} {o.area:13} {o.first_day}..{o.last_day} "
+                   f"+{o.extra_cases:<4} {res.signals} signal(s), {seen}")
+    caught = sum(r.detected for r in results)
+    click.echo(f"detected {caught}/{len(results)} outbreaks; {len(false)} of {len(signals)} signals outside every outbreak")

@@ -189,3 +189,13 @@ def test_api_lists_signals_and_takes_steps(container, pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DELETE FROM surv_signal_event WHERE signal_id = %s", (sid,))
         conn.execute("DELETE FROM surv_signal WHERE id = %s", (sid,))
+
+
+def test_backfill_judges_each_day_with_its_own_window(region, store):
+    reports = svc.run_days(store, CATALOGUE, DAY - dt.timedelta(days=2), DAY)
+    assert [r.day for r in reports] == [DAY - dt.timedelta(days=2), DAY - dt.timedelta(days=1), DAY]
+    assert [r.alarms for r in reports] == [0, 0, 2]
+    with pytest.raises(InvalidInput, match="comes before"):
+        svc.run_days(store, CATALOGUE, DAY, DAY - dt.timedelta(days=1))
+    with pytest.raises(InvalidInput, match="basis"):
+        svc.run_day(store, CATALOGUE, DAY, basis="notified")  # type: ignore[arg-type]
