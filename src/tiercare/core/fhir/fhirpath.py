@@ -355,18 +355,26 @@ class Compiler:
         out_types = frozenset(ct for t in in_types for _, ct in children(t, name))
         if not out_types and not dynamic:
             raise FhirPathUnsupported(f"no element {name!r} on {sorted(in_types)}")
+        # The JSON keys per input type, resolved now; only dynamic types ("Resource") look up at run time.
+        table = {t: children(t, name) for t in in_types}
 
         def step(items: Items, root: dict[str, Any]) -> Items:
             out: Items = []
             for value, type_key in src(items, root):
-                if not isinstance(value, dict):
+                if value.__class__ is not dict:
                     continue
-                if type_key == "Resource":
-                    type_key = value.get("resourceType") or ""
-                for key, child_type in children(type_key, name):
+                pairs = table.get(type_key)
+                if pairs is None:
+                    if type_key == "Resource":
+                        type_key = value.get("resourceType") or ""
+                    pairs = children(type_key, name)
+                for key, child_type in pairs:
                     child = value.get(key)
                     if child is not None:
-                        _flatten(child, child_type, out)
+                        if child.__class__ is list:
+                            out.extend((c, child_type) for c in child if c is not None)
+                        else:
+                            out.append((child, child_type))
             return out
         return step, (out_types | {"Resource"} if dynamic else out_types)
 
@@ -470,3 +478,29 @@ def _truth(items: Items) -> bool | None:
     if len(items) == 1 and isinstance(items[0][0], bool):
         return items[0][0]
     return True
+
+
+def root_keys(text: str, resource_type: str, tables: TypeTables) -> frozenset[str] | None:
+    """The top-level JSON keys without which ``text`` yields nothing, or None if unknown.
+
+    Lets the indexer skip a parameter with one set test when the resource lacks the element
+    (most parameters of a type are absent from any one resource).
+    """
+    return _root_keys(parse(text), resource_type, tables)
+
+
+def _root_keys(node: Node, rt: str, tables: TypeTables) -> frozenset[str] | None:
+    if node.op == "member":
+        inner = node.args[0]
+        if inner.op == "path" and inner.args[0] in (rt, "Resource", "DomainResource"):
+            keys = frozenset(k for k, _ in tables.children(rt, node.args[1]))
+            return keys or None
+        return _root_keys(inner, rt, tables)
+    if node.op == "index":
+        return _root_keys(node.args[0], rt, tables)
+    if node.op == "call" and node.args[1] in ("as", "ofType", "where", "first", "extension"):
+        return _root_keys(node.args[0], rt, tables)
+    if node.op == "binary" and node.args[0] == "|":
+        a, b = _root_keys(node.args[1], rt, tables), _root_keys(node.args[2], rt, tables)
+        return None if a is None or b is None else a | b
+    return None  # exists(), and/=, a bare root...: may yield values from an absent element

@@ -27,6 +27,8 @@ MIN_DATE = datetime(1, 1, 1, tzinfo=UTC)
 MAX_DATE = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 _T2S = opencc.OpenCC("t2s")
+_ONE_DAY = timedelta(days=1)
+_LAST_DAY = datetime(9999, 12, 31, tzinfo=UTC)
 _SPACES = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -70,10 +72,11 @@ def normalize_pinyin_query(text: str) -> str:
 
 # ---------------------------------------------------------------- dates
 
-_DATE = re.compile(
+_DATE = re.compile(  # ASCII: \d must not match full-width digits
     r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
     r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,9}))?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?",
+    re.ASCII,
 )
 
 
@@ -91,6 +94,14 @@ def date_range(text: str, local_tz: tzinfo = UTC) -> tuple[datetime, datetime] |
     Precision sets the width: '2024' is the whole year, '2024-03-01T10:00:00.5Z' half a
     second's tenth (one unit of the last digit given).
     """
+    if (len(text) == 10 and local_tz is UTC and text[4] == "-" and text[7] == "-" and text.isascii()
+            and text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit()):
+        # Fast path for the commonest form, a UTC calendar date (birthDate, onsetDate...).
+        try:
+            midnight = datetime(int(text[:4]), int(text[5:7]), int(text[8:]), tzinfo=UTC)
+        except ValueError:
+            return None  # 2023-02-30, year 0
+        return midnight, (midnight + _ONE_DAY if midnight < _LAST_DAY else MAX_DATE)
     m = _DATE.fullmatch(text.strip())
     if not m:
         return None
@@ -135,6 +146,8 @@ def date_range(text: str, local_tz: tzinfo = UTC) -> tuple[datetime, datetime] |
 
 
 def _to_utc(dt: datetime) -> datetime:
+    if dt.tzinfo is UTC:
+        return dt
     try:
         return dt.astimezone(UTC)
     except OverflowError:
@@ -143,7 +156,7 @@ def _to_utc(dt: datetime) -> datetime:
 
 # ---------------------------------------------------------------- numbers
 
-_DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def parse_decimal(text: str) -> Decimal | None:
