@@ -11,6 +11,7 @@ search) and the special parameters have no rows.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from functools import cache
 from typing import Any, ClassVar
 
 from tiercare.core.fhir.definitions import Definitions, SearchParam, definitions
-from tiercare.core.fhir.fhirpath import Compiler, FhirPathUnsupported, Fn, root_keys
+from tiercare.core.fhir.fhirpath import Compiler, Env, FhirPathUnsupported, Fn, root_keys
 from tiercare.core.fhir.values import (
     MAX_DATE,
     MIN_DATE,
@@ -344,26 +345,45 @@ class Extractor:
     components: tuple[tuple[str, str, Fn], ...] = ()
     needs: frozenset[str] | None = None  # top-level JSON keys one of which must be present
 
-    def rows(self, resource: dict[str, Any], tz: tzinfo = UTC) -> Rows:
-        items = self.fn([(resource, resource["resourceType"])], resource)
+    def rows(self, resource: dict[str, Any], tz: tzinfo = UTC, env: Env | None = None) -> Rows:
+        env = env or Env(resource)
+        items = self.fn([(resource, resource["resourceType"])], env)
         if not items:
             return []
         name = self.param.name
         if not self.components:
-            convert = _CONVERTERS[self.param.type]
-            return [row for v, t in items for row in convert(name, v, t, tz)]
+            kind = self.param.type
+            return [row for v, t in items for row in _convert(env, kind, name, v, t, tz)]
         out: Rows = []
         for item in items:
             per_component: list[list[IndexRow]] = []
             for cname, ctype, cfn in self.components:
-                cconvert = _CONVERTERS.get(ctype)
-                rows = [r for v, t in cfn([item], resource) for r in cconvert(cname, v, t, tz)] if cconvert else []
+                rows = ([r for v, t in cfn([item], env) for r in _convert(env, ctype, cname, v, t, tz)]
+                        if ctype in _CONVERTERS else [])
                 if not rows:
                     break
                 per_component.append(rows)
             else:
                 out.extend(CompositeRow(name, tuple(parts)) for parts in itertools.product(*per_component))
         return out
+
+
+def _convert(env: Env, kind: str, name: str, value: Any, type_key: str, tz: tzinfo) -> Rows:
+    """Rows of one item, memoised per (kind, value, type) within one resource: the same
+    CodeableConcept feeds code, combo-code and three composites; only ``param`` differs."""
+    key = (kind, id(value), type_key)
+    hit: Rows | None = env.rows.get(key)
+    if hit is None:
+        hit = env.rows[key] = list(_CONVERTERS[kind](name, value, type_key, tz))
+    if hit and hit[0].param != name:
+        return [_renamed(r, name) for r in hit]
+    return hit
+
+
+def _renamed(row: IndexRow, name: str) -> IndexRow:
+    clone = copy.copy(row)
+    clone.param = name
+    return clone
 
 
 @dataclass
@@ -395,8 +415,8 @@ class Indexer:
             if p.name in NOT_INDEXED or p.type == "special" or not p.expression:
                 continue
             try:
-                fn, types = self.compiler.compile_typed(p.expression, rt)
-                comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types)[0])
+                fn, types = self.compiler.compile_typed(p.expression, rt, memoize=True)
+                comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types, memoize=True)[0])
                               for c in p.components)
             except FhirPathUnsupported as exc:
                 failures.append((p.name, str(exc)))
@@ -408,11 +428,13 @@ class Indexer:
     def extract(self, resource: dict[str, Any], tz: tzinfo = UTC) -> Rows:
         """All index rows of a resource of a supported type (duplicates removed, order kept)."""
         rows: Rows = []
+        env = Env(resource)
+        keys = resource.keys()
         for ex in self.extractors(resource["resourceType"]):
             needs = ex.needs
-            if needs is not None and needs.isdisjoint(resource.keys()):
+            if needs is not None and needs.isdisjoint(keys):
                 continue
-            rows.extend(ex.rows(resource, tz))
+            rows.extend(ex.rows(resource, tz, env))
         return list(dict.fromkeys(rows))
 
     def report(self, resource_types: Iterable[str] | None = None) -> CompileReport:

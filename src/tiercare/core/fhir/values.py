@@ -106,16 +106,11 @@ def date_range(text: str, local_tz: tzinfo = UTC) -> tuple[datetime, datetime] |
     if not m:
         return None
     g = m.groupdict()
-    tz: tzinfo = local_tz
+    tz: tzinfo | None = local_tz
     if g["tz"]:
-        if g["tz"] == "Z":
-            tz = UTC
-        else:
-            sign = 1 if g["tz"][0] == "+" else -1
-            tz_h, tz_m = int(g["tz"][1:3]), int(g["tz"][4:6])
-            if tz_h > 14 or tz_m > 59:
-                return None
-            tz = timezone(sign * timedelta(hours=tz_h, minutes=tz_m))
+        tz = _zone(g["tz"])
+        if tz is None:
+            return None
     try:
         year = int(g["y"])
         if year == 0:
@@ -143,6 +138,18 @@ def date_range(text: str, local_tz: tzinfo = UTC) -> tuple[datetime, datetime] |
     else:
         high = low + timedelta(microseconds=max(1, 10 ** (6 - min(len(frac), 6))))
     return _to_utc(low), _to_utc(high)
+
+
+@lru_cache(maxsize=256)
+def _zone(text: str) -> tzinfo | None:
+    """'Z' or '+08:00' -> a fixed-offset zone (cached: a region uses one or two)."""
+    if text == "Z":
+        return UTC
+    sign = 1 if text[0] == "+" else -1
+    tz_h, tz_m = int(text[1:3]), int(text[4:6])
+    if tz_h > 14 or tz_m > 59:
+        return None
+    return timezone(sign * timedelta(hours=tz_h, minutes=tz_m))
 
 
 def _to_utc(dt: datetime) -> datetime:
