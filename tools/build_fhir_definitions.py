@@ -14,8 +14,8 @@ writes ``src/tiercare/core/fhir/data/r4-definitions.json.gz``:
 
 ``path`` is relative to the type ("contact.name"); ``max`` is -1 for "*"; ``types``
 is a list of type codes; ``extra`` may hold ``content`` (a contentReference,
-relative path), ``ref`` (Reference target types) and ``vs`` (a required binding
-whose codes are enumerated in ``codes``).
+relative path), ``ref`` (Reference target types), ``vs`` (a required binding
+whose codes are enumerated in ``codes``) and ``s`` (isSummary).
 
 Adding a resource type = adding its name to RESOURCE_TYPES and re-running:
 
@@ -102,6 +102,8 @@ def compact_elements(sd: dict[str, Any], codesets: dict[str, list[str]], used: d
             if vs in codesets:
                 used[vs] = codesets[vs]
                 extra["vs"] = vs
+        if el.get("isSummary"):
+            extra["s"] = 1  # in the _summary=true view (R4 search §3.1.1.5.x "_summary")
         max_ = -1 if el["max"] == "*" else int(el["max"])
         row: list[Any] = [rel, el["min"], max_, types]
         if extra:
