@@ -179,3 +179,14 @@ def test_shared_memo_gives_the_same_rows_as_separate_evaluations() -> None:
     for resource in (PATIENT, BP):
         separate = [row for ex in ix.extractors(resource["resourceType"]) for row in ex.rows(resource)]
         assert extract(resource) == list(dict.fromkeys(separate))
+
+
+def test_unsupported_or_malformed_resources() -> None:
+    import pytest
+
+    from tiercare.core.errors import NotSupported
+
+    for bad in ({"resourceType": "Goal"}, {"id": "x"}, {"resourceType": 7}):
+        with pytest.raises(NotSupported):
+            extract(bad)
+    assert rows_of({"resourceType": "Patient", "name": "not a list", "birthDate": 1980, "identifier": [3]}, "name") == []

@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, ClassVar
 
+from tiercare.core.errors import NotSupported
 from tiercare.core.fhir.definitions import Definitions, SearchParam, definitions
 from tiercare.core.fhir.fhirpath import Compiler, Env, FhirPathUnsupported, Fn, root_keys
 from tiercare.core.fhir.values import (
@@ -151,7 +152,7 @@ Rows = list[IndexRow]
 
 def _token_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRow]:
     if t == "CodeableConcept":
-        for coding in value.get("coding", ()) or ():
+        for coding in _list(value.get("coding")):
             if isinstance(coding, dict):
                 yield from _token_rows(param, coding, "Coding", tz)
         text = value.get("text")
@@ -180,6 +181,10 @@ def _token_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRow
         yield from _token_rows(param, value["identifier"], "Identifier", tz)
 
 
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
 def _str(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
@@ -197,17 +202,17 @@ def _string_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRo
     if t in _STRING_PRIMS:
         texts = [value]
     elif t == "HumanName":
-        family, given = value.get("family"), [g for g in value.get("given", ()) or () if isinstance(g, str)]
-        texts = [value.get("text"), family, *given, *(value.get("prefix") or ()), *(value.get("suffix") or ())]
+        family, given = value.get("family"), [g for g in _list(value.get("given")) if isinstance(g, str)]
+        texts = [value.get("text"), family, *given, *_list(value.get("prefix")), *_list(value.get("suffix"))]
         if isinstance(family, str) and given:
             # Whole-name forms, so that 张伟 (family 张, given 伟) and "John Smith" match as typed.
             joined = "".join(given)
             texts.append(family + joined if pinyin_key(family) else " ".join([*given, family]))
     elif t == "Address":
-        texts = [value.get("text"), *(value.get("line") or ()), value.get("city"), value.get("district"),
+        texts = [value.get("text"), *_list(value.get("line")), value.get("city"), value.get("district"),
                  value.get("state"), value.get("postalCode"), value.get("country")]
     elif t == "CodeableConcept":
-        texts = [value.get("text"), *[c.get("display") for c in value.get("coding", ()) or () if isinstance(c, dict)]]
+        texts = [value.get("text"), *[c.get("display") for c in _list(value.get("coding")) if isinstance(c, dict)]]
     elif t == "Coding":
         texts = [value.get("display")]
     else:
@@ -231,7 +236,7 @@ def _date_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRow]
         if start or end:
             yield DateRow(param, start[0] if start else MIN_DATE, end[1] if end else MAX_DATE)
     elif t == "Timing":
-        events = [r for e in value.get("event", ()) or () if isinstance(e, str) and (r := date_range(e, tz))]
+        events = [r for e in _list(value.get("event")) if isinstance(e, str) and (r := date_range(e, tz))]
         if events:
             yield DateRow(param, min(r[0] for r in events), max(r[1] for r in events))
         repeat = value.get("repeat")
@@ -371,6 +376,8 @@ class Extractor:
 def _convert(env: Env, kind: str, name: str, value: Any, type_key: str, tz: tzinfo) -> Rows:
     """Rows of one item, memoised per (kind, value, type) within one resource: the same
     CodeableConcept feeds code, combo-code and three composites; only ``param`` differs."""
+    if type_key[:1].isupper() and value.__class__ is not dict:
+        return []  # a malformed complex value (validation reports it); never crash the indexer
     key = (kind, id(value), type_key)
     hit: Rows | None = env.rows.get(key)
     if hit is None:
@@ -427,10 +434,13 @@ class Indexer:
 
     def extract(self, resource: dict[str, Any], tz: tzinfo = UTC) -> Rows:
         """All index rows of a resource of a supported type (duplicates removed, order kept)."""
+        rt = resource.get("resourceType")
+        if not isinstance(rt, str) or not self.defs.is_resource_type(rt):
+            raise NotSupported(f"cannot index a resource of type {rt!r}", expression=["resourceType"])
         rows: Rows = []
         env = Env(resource)
         keys = resource.keys()
-        for ex in self.extractors(resource["resourceType"]):
+        for ex in self.extractors(rt):
             needs = ex.needs
             if needs is not None and needs.isdisjoint(keys):
                 continue
