@@ -33,10 +33,11 @@ class Env:
     of root-level subexpressions, shared by all the parameters extracted from it
     (``Observation.component`` is walked once, not once per parameter)."""
 
-    __slots__ = ("resource", "memo", "rows")
+    __slots__ = ("resource", "root", "memo", "rows")
 
     def __init__(self, resource: dict[str, Any]) -> None:
         self.resource = resource
+        self.root: Items = [(resource, resource.get("resourceType") or "Resource")]  # the input of every parameter
         # (subexpression key, id of the input value) -> items; the values live as long as the resource.
         self.memo: dict[tuple[int, int, str], Items] = {}
         self.rows: dict[tuple[str, int, str], Any] = {}  # the index builder's conversion memo
@@ -324,6 +325,9 @@ class Compiler:
         self.tables = TypeTables(defs)
         self._memo_keys: dict[tuple[str, Node], int] = {}
         self._memoize = False
+        # Subexpressions worth memoising: those used by more than one expression of a type
+        # (see spine_nodes); None = memoise every eligible node.
+        self.shared: set[Node] | None = None
 
     def compile(self, text: str, context: str) -> Fn:
         """Compile ``text`` evaluated on items of type ``context`` (a resource type or type key)."""
@@ -345,7 +349,8 @@ class Compiler:
 
     def _node(self, node: Node, types: frozenset[str], top: bool = False) -> Typed:
         fn, out = self._node_inner(node, types, top)
-        if top and self._memoize and node.op in ("member", "call", "index") and fn is not _identity:
+        if (top and self._memoize and node.op in ("member", "call", "index") and fn is not _identity
+                and (self.shared is None or node in self.shared)):
             key = self._memo_keys.setdefault((min(types), node), len(self._memo_keys))
             inner = fn
 
@@ -525,6 +530,23 @@ def _truth(items: Items) -> bool | None:
     if len(items) == 1 and isinstance(items[0][0], bool):
         return items[0][0]
     return True
+
+
+def spine_nodes(text: str) -> set[Node]:
+    """The subexpressions of ``text`` evaluated on its input (not inside function arguments):
+    the candidates for sharing results between the parameters of a type."""
+    out: set[Node] = set()
+
+    def walk(node: Node) -> None:
+        if node.op in ("member", "call", "index"):
+            out.add(node)
+            walk(node.args[0])
+        elif node.op == "binary":
+            walk(node.args[1])
+            walk(node.args[2])
+
+    walk(parse(text))
+    return out
 
 
 def root_keys(text: str, resource_type: str, tables: TypeTables) -> frozenset[str] | None:
