@@ -71,12 +71,35 @@ def tokenize(text: str) -> list[tuple[str, str]]:
         kind = m.lastgroup or ""
         value = m.group(kind)
         if kind == "str":
-            value = value[1:-1].replace("\\'", "'")
+            value = _unescape(value[1:-1])
         elif kind == "id" and value.startswith("`"):
             value = value[1:-1]
         out.append((kind, value))
         pos = m.end()
     return out
+
+
+_ESCAPES = {"'": "'", '"': '"', "`": "`", "\\": "\\", "/": "/", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unescape(text: str) -> str:
+    """FHIRPath string escapes (§6.7 "String"): \\' \\n ... and \\uXXXX."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2:i + 6]):
+                out.append(chr(int(text[i + 2:i + 6], 16)))
+                i += 6
+                continue
+            out.append(_ESCAPES.get(nxt, nxt))
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -218,19 +241,26 @@ def parse(text: str) -> Node:
 # FHIRPath System types and FHIR primitive names that `as`/`is` may use (case differs).
 _TYPE_ALIASES = {"datetime": "dateTime", "string": "string", "boolean": "boolean", "integer": "integer",
                  "decimal": "decimal", "date": "date", "time": "time", "quantity": "Quantity"}
-_STRINGISH = {"string", "code", "id", "markdown", "uri", "url", "canonical", "oid", "uuid"}
 
 
 def _norm_type(name: str) -> str:
     return _TYPE_ALIASES.get(name.lower(), name)
 
 
+# FHIR type specialisations (R4 datatypes §2.24: code, id and markdown are strings...).
+_SUBTYPES = {
+    "string": frozenset({"code", "id", "markdown"}),
+    "uri": frozenset({"url", "canonical", "oid", "uuid"}),
+    "integer": frozenset({"positiveInt", "unsignedInt"}),
+    "Quantity": frozenset({"Age", "Duration", "Distance", "Count", "SimpleQuantity", "MoneyQuantity"}),
+}
+
+
 def _type_matches(actual: str, wanted: str) -> bool:
     if actual == wanted:
         return True
-    if wanted == "string" and actual in _STRINGISH:
-        return False  # FHIR `as string` is strict: a code is not a string
-    if wanted == "Quantity" and actual in ("Age", "Duration", "Distance", "Count", "SimpleQuantity", "MoneyQuantity"):
+    sub = _SUBTYPES.get(wanted)
+    if sub is not None and actual in sub:
         return True
     return wanted in ("Resource", "DomainResource") and "." not in actual and actual[:1].isupper()
 
@@ -382,7 +412,8 @@ class Compiler:
             return (lambda items, root: src(items, root)[n:n + 1]), st
         if op == "literal":
             lit = node.args[0]
-            kind = "boolean" if isinstance(lit, bool) else "string" if isinstance(lit, str) else "decimal"
+            kind = ("boolean" if isinstance(lit, bool) else "string" if isinstance(lit, str)
+                    else "integer" if isinstance(lit, int) else "decimal")
             lit_item = (lit, kind)
             return (lambda items, root: [lit_item]), frozenset({kind})
         if op == "binary":
@@ -469,8 +500,10 @@ class Compiler:
                 raise FhirPathUnsupported(f"{name}() takes a type name")
             wanted = _norm_type(str(args[0].args[0]))
             if name == "is":
-                return (lambda items, root: [(any(_type_matches(t, wanted) for _, t in src(items, root)),
-                                              "boolean")]), _BOOL
+                def is_type(items: Items, root: Env) -> Items:
+                    got = src(items, root)
+                    return [(_type_matches(got[0][1], wanted), "boolean")] if len(got) == 1 else []
+                return is_type, _BOOL
             kept = frozenset(t for t in st if _type_matches(t, wanted) or t == "Resource")
             if not kept:
                 raise FhirPathUnsupported(f"{name}({wanted}) matches none of {sorted(st)}")
