@@ -56,6 +56,7 @@ def test_patient_names_index_simplified_with_pinyin_and_whole_name_forms() -> No
     assert StringRow("name", "dr.", "Dr.") in names
     assert rows_of(PATIENT, "family") == [StringRow("family", "张", "張", "zhang"), StringRow("family", "smith", "Smith")]
     assert StringRow("address-city", "北京", "北京", "bei jing") in rows_of(PATIENT, "address-city")
+    assert StringRow("address", "北京东城区 1号", "北京東城區 1號", "bei jing dong cheng qu 1 hao") in rows_of(PATIENT, "address")
 
 
 def test_patient_tokens_dates_and_references() -> None:

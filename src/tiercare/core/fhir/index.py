@@ -210,8 +210,14 @@ def _string_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRo
             joined = "".join(given)
             texts.append(family + joined if pinyin_key(family) else " ".join([*given, family]))
     elif t == "Address":
-        texts = [value.get("text"), *_list(value.get("line")), value.get("city"), value.get("district"),
-                 value.get("state"), value.get("postalCode"), value.get("country")]
+        lines = [x for x in _list(value.get("line")) if isinstance(x, str)]
+        parts = [value.get("state"), value.get("city"), value.get("district")]
+        texts = [value.get("text"), *lines, *parts, value.get("postalCode"), value.get("country")]
+        big_to_small = [x for x in (*parts, *lines) if isinstance(x, str) and x]
+        if len(big_to_small) > 1 and any(pinyin_key(x) for x in big_to_small):
+            # A Chinese address is written from province down to house, without spaces:
+            # 北京市东城区东华门街道 finds state 北京市 + district 东城区 + line 东华门街道.
+            texts.append("".join(big_to_small))
     elif t == "CodeableConcept":
         texts = [value.get("text"), *[c.get("display") for c in _list(value.get("coding")) if isinstance(c, dict)]]
     elif t == "Coding":
