@@ -13,7 +13,11 @@ from importlib.metadata import entry_points
 from typing import Any
 
 # One line per feature; each names a click command or group.
-BUILTIN_COMMANDS: tuple[str, ...] = ()
+BUILTIN_COMMANDS: tuple[str, ...] = (
+    "tiercare.fhir_cli:fhir_import",
+    "tiercare.fhir_cli:fhir_export",
+    "tiercare.synth.cli:synth",
+)
 
 
 def load(spec: str) -> Any:
