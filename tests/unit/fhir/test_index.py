@@ -56,6 +56,7 @@ def test_patient_names_index_simplified_with_pinyin_and_whole_name_forms() -> No
     assert StringRow("name", "dr.", "Dr.") in names
     assert rows_of(PATIENT, "family") == [StringRow("family", "张", "張", "zhang"), StringRow("family", "smith", "Smith")]
     assert StringRow("address-city", "北京", "北京", "bei jing") in rows_of(PATIENT, "address-city")
+    assert StringRow("address", "北京东城区 1号", "北京東城區 1號", "bei jing dong cheng qu 1 hao") in rows_of(PATIENT, "address")
 
 
 def test_patient_tokens_dates_and_references() -> None:
@@ -172,3 +173,21 @@ def test_contract_view_groups_rows_per_table() -> None:
     assert rows.composite[0][0] == "combo-code-value-quantity" or any(
         c[0] == "component-code-value-quantity" for c in rows.composite)
     assert normalise_string("張偉") == "张伟"
+
+
+def test_shared_memo_gives_the_same_rows_as_separate_evaluations() -> None:
+    ix = indexer()
+    for resource in (PATIENT, BP):
+        separate = [row for ex in ix.extractors(resource["resourceType"]) for row in ex.rows(resource)]
+        assert extract(resource) == list(dict.fromkeys(separate))
+
+
+def test_unsupported_or_malformed_resources() -> None:
+    import pytest
+
+    from tiercare.core.errors import NotSupported
+
+    for bad in ({"resourceType": "Goal"}, {"id": "x"}, {"resourceType": 7}):
+        with pytest.raises(NotSupported):
+            extract(bad)
+    assert rows_of({"resourceType": "Patient", "name": "not a list", "birthDate": 1980, "identifier": [3]}, "name") == []
