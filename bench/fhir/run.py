@@ -247,6 +247,7 @@ def main() -> None:
             results["sekmet_bundle_runs"] = [round(x, 1) for x in peer_rates]
             results["bundle_ratio_tiercare_over_sekmet"] = round(
                 results["tiercare_bundle_resources_per_s"] / results["sekmet_bundle_resources_per_s"], 2)
+        print(json.dumps(results), flush=True)
         # bulk import: NDJSON of the same shapes, new ids each run
         imp_rates = []
         for r in range(args.runs):
@@ -260,10 +261,10 @@ def main() -> None:
                     text = json.dumps(b)
                     for k, v in ids.items():
                         text = text.replace(k, v)
-                    for e in json.loads(text)["entry"]:
+                    for orig, e in zip(b["entry"], json.loads(text)["entry"], strict=True):
                         res = e["resource"]
-                        if "fullUrl" in e:
-                            res["id"] = ids[e["fullUrl"]].split("/")[1]
+                        if "fullUrl" in orig:
+                            res["id"] = ids[orig["fullUrl"]].split("/")[1]
                         else:
                             res["id"] = str(uuid.uuid4())
                         fh.write(json.dumps(res, ensure_ascii=False) + "\n")
