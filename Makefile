@@ -36,7 +36,7 @@ lock: | $(UV)
 
 lint: venv
 	$(BIN)/ruff check src tests bench
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
 unit: venv

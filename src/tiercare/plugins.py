@@ -16,6 +16,7 @@ from typing import Any
 BUILTIN_COMMANDS: tuple[str, ...] = (
     "tiercare.fhir_cli:fhir_import",
     "tiercare.fhir_cli:fhir_export",
+    "tiercare.synth.cli:synth",
 )
 
 

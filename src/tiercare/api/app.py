@@ -49,8 +49,8 @@ def create_app(container: Container) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=[Middleware(BearerAuth, database=db)],  # type: ignore[arg-type]
+        exception_handlers=HANDLERS,
+        middleware=[Middleware(BearerAuth, database=db)],
     )
     app.state.container = container
     return app
