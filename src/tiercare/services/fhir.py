@@ -22,7 +22,6 @@ from typing import Any
 import jsonpatch
 
 from tiercare.core.errors import (
-    Conflict,
     Gone,
     InvalidInput,
     NotFound,
@@ -61,6 +60,7 @@ class FhirCore:
     extract_index: Callable[[Resource], Any] | None = None
     parse_search: Callable[[str, list[tuple[str, str]], bool], Any] | None = None
     search_params: Callable[[str], dict[str, Any]] = field(default=lambda rt: {})
+    summarize: Callable[[Resource, str | None, tuple[str, ...]], Resource] | None = None  # _summary/_elements
 
 
 @cache
@@ -321,4 +321,4 @@ def _same_content(stored: Resource | None, body: Resource) -> bool:
     return strip(stored) == strip(body) and (body.get("id") in (None, stored.get("id")))
 
 
-__all__ = ["Conflict", "FhirCore", "FhirService", "OutcomeError", "instant", "parse_etag", "patient_compartment"]
+__all__ = ["FhirCore", "FhirService", "OutcomeError", "instant", "parse_etag", "patient_compartment"]
