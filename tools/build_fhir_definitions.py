@@ -14,8 +14,8 @@ writes ``src/tiercare/core/fhir/data/r4-definitions.json.gz``:
 
 ``path`` is relative to the type ("contact.name"); ``max`` is -1 for "*"; ``types``
 is a list of type codes; ``extra`` may hold ``content`` (a contentReference,
-relative path), ``ref`` (Reference target types) and ``vs`` (a required binding
-whose codes are enumerated in ``codes``).
+relative path), ``ref`` (Reference target types), ``vs`` (a required binding
+whose codes are enumerated in ``codes``) and ``s`` (isSummary).
 
 Adding a resource type = adding its name to RESOURCE_TYPES and re-running:
 
@@ -66,7 +66,7 @@ def load_bundle(path: Path) -> list[dict[str, Any]]:
     return [e["resource"] for e in json.loads(path.read_text())["entry"]]
 
 
-def type_code(t: dict[str, Any], rel: str) -> str:
+def type_code(t: dict[str, Any], rel: str, is_resource: bool) -> str:
     code: str = t["code"]
     if code.startswith("http://hl7.org/fhirpath/System."):
         # R4 snapshots type id/Extension.url as FHIRPath System types; the fhir-type extension
@@ -74,7 +74,7 @@ def type_code(t: dict[str, Any], rel: str) -> str:
         for ext in t.get("extension", []):
             if ext["url"].endswith("structuredefinition-fhir-type"):
                 code = ext.get("valueUrl") or ext.get("valueUri") or "string"
-        if rel == "id" and code == "string":
+        if rel == "id" and is_resource and code == "string":
             code = "id"
     return code
 
@@ -88,7 +88,7 @@ def compact_elements(sd: dict[str, Any], codesets: dict[str, list[str]], used: d
         if path == root:
             continue
         rel = path[len(root) + 1:]
-        types = [type_code(t, rel) for t in el.get("type", [])]
+        types = [type_code(t, rel, sd["kind"] == "resource") for t in el.get("type", [])]
         extra: dict[str, Any] = {}
         if "contentReference" in el:
             extra["content"] = el["contentReference"].split(".", 1)[1]
@@ -102,6 +102,8 @@ def compact_elements(sd: dict[str, Any], codesets: dict[str, list[str]], used: d
             if vs in codesets:
                 used[vs] = codesets[vs]
                 extra["vs"] = vs
+        if el.get("isSummary"):
+            extra["s"] = 1  # in the _summary=true view (R4 search §3.1.1.5.x "_summary")
         max_ = -1 if el["max"] == "*" else int(el["max"])
         row: list[Any] = [rel, el["min"], max_, types]
         if extra:
@@ -225,8 +227,12 @@ def build(r4: Path) -> dict[str, Any]:
     missing = [t for t in RESOURCE_TYPES if t not in sds]
     if missing:
         raise SystemExit(f"unknown resource types: {missing}")
+    # Every other R4 resource type is kept for validation only (contained resources, Bundle
+    # entries and OperationOutcome of any type): elements, no search parameters.
+    other_resources = sorted(i for i, r in sds.items() if r.get("kind") == "resource" and i == r["type"]
+                             and not r.get("abstract") and i not in RESOURCE_TYPES)
     types: dict[str, Any] = {}
-    for name in [*BASES, *RESOURCE_TYPES, *complex_types]:
+    for name in [*BASES, *RESOURCE_TYPES, *other_resources, *complex_types]:
         sd = sds[name]
         types[name] = {"kind": sd["kind"], "elements": compact_elements(sd, codesets, used)}
     params = [r for r in load_bundle(r4 / "search-parameters.json") if r["resourceType"] == "SearchParameter"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tiercare.core.fhir.definitions import definitions
-from tiercare.core.fhir.fhirpath import Compiler, FhirPathUnsupported, parse, reference_type
+from tiercare.core.fhir.fhirpath import Compiler, Env, FhirPathUnsupported, parse, reference_type
 
 OBS: dict[str, Any] = {
     "resourceType": "Observation",
@@ -28,7 +28,7 @@ OBS: dict[str, Any] = {
 
 def run(expr: str, resource: dict[str, Any] = OBS) -> list[tuple[Any, str]]:
     fn = Compiler(definitions()).compile(expr, resource["resourceType"])
-    return fn([(resource, resource["resourceType"])], resource)
+    return fn([(resource, resource["resourceType"])], Env(resource))
 
 
 def test_every_search_expression_of_the_supported_types_compiles() -> None:

@@ -172,3 +172,21 @@ def test_contract_view_groups_rows_per_table() -> None:
     assert rows.composite[0][0] == "combo-code-value-quantity" or any(
         c[0] == "component-code-value-quantity" for c in rows.composite)
     assert normalise_string("張偉") == "张伟"
+
+
+def test_shared_memo_gives_the_same_rows_as_separate_evaluations() -> None:
+    ix = indexer()
+    for resource in (PATIENT, BP):
+        separate = [row for ex in ix.extractors(resource["resourceType"]) for row in ex.rows(resource)]
+        assert extract(resource) == list(dict.fromkeys(separate))
+
+
+def test_unsupported_or_malformed_resources() -> None:
+    import pytest
+
+    from tiercare.core.errors import NotSupported
+
+    for bad in ({"resourceType": "Goal"}, {"id": "x"}, {"resourceType": 7}):
+        with pytest.raises(NotSupported):
+            extract(bad)
+    assert rows_of({"resourceType": "Patient", "name": "not a list", "birthDate": 1980, "identifier": [3]}, "name") == []

@@ -64,3 +64,11 @@ def test_decimals_keep_their_precision() -> None:
     assert parse_decimal("01") is None and parse_decimal("abc") is None
     assert implicit_range(Decimal("100")) == (Decimal("99.5"), Decimal("100.5"))
     assert implicit_range(Decimal("1.50")) == (Decimal("1.495"), Decimal("1.505"))
+
+
+def test_only_ascii_digits_are_dates_and_numbers() -> None:
+    assert date_range("１９８０-05-01") is None
+    assert date_range("１９８０") is None
+    assert date_range("+980-05-01") is None
+    assert parse_decimal("１") is None
+    assert date_range("9999-12-31") == (utc(9999, 12, 31), MAX_DATE)

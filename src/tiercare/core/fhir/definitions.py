@@ -60,6 +60,7 @@ class ElementDef:
     content_ref: str | None = None  # relative path whose definition this element reuses
     ref_targets: tuple[str, ...] = ()
     codes: frozenset[str] | None = None  # codes of a required binding, when enumerable
+    summary: bool = False  # isSummary: kept by _summary=true
 
     @property
     def is_choice(self) -> bool:
@@ -114,6 +115,7 @@ class Definitions:
                     content_ref=extra.get("content"),
                     ref_targets=tuple(extra.get("ref", ())),
                     codes=codes.get(extra["vs"]) if "vs" in extra else None,
+                    summary=bool(extra.get("s")),
                 )
             self.types[name] = TypeDef(name=name, kind=t["kind"], elements=elements)
         common = [self._param("Resource", p) for p in raw["search"].get("Resource", [])]

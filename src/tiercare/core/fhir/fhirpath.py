@@ -26,7 +26,23 @@ from tiercare.core.fhir.definitions import Definitions
 
 Item = tuple[Any, str]
 Items = list[Item]
-Fn = Callable[[Items, dict[str, Any]], Items]  # (input items, root resource) -> items
+
+
+class Env:
+    """One evaluation over one resource: the resource (for ``#contained`` references) and a memo
+    of root-level subexpressions, shared by all the parameters extracted from it
+    (``Observation.component`` is walked once, not once per parameter)."""
+
+    __slots__ = ("resource", "memo", "rows")
+
+    def __init__(self, resource: dict[str, Any]) -> None:
+        self.resource = resource
+        # (subexpression key, id of the input value) -> items; the values live as long as the resource.
+        self.memo: dict[tuple[int, int, str], Items] = {}
+        self.rows: dict[tuple[str, int, str], Any] = {}  # the index builder's conversion memo
+
+
+Fn = Callable[[Items, Env], Items]  # (input items, environment) -> items
 
 
 class FhirPathUnsupported(ValueError):
@@ -292,7 +308,7 @@ Typed = tuple[Fn, frozenset[str]]  # a closure and the type keys it can yield
 _BOOL = frozenset({"boolean"})
 
 
-def _identity(items: Items, root: dict[str, Any]) -> Items:
+def _identity(items: Items, root: Env) -> Items:
     return items
 
 
@@ -306,17 +322,45 @@ class Compiler:
 
     def __init__(self, defs: Definitions) -> None:
         self.tables = TypeTables(defs)
+        self._memo_keys: dict[tuple[str, Node], int] = {}
+        self._memoize = False
 
     def compile(self, text: str, context: str) -> Fn:
         """Compile ``text`` evaluated on items of type ``context`` (a resource type or type key)."""
         return self.compile_typed(text, context)[0]
 
-    def compile_typed(self, text: str, context: str | frozenset[str]) -> Typed:
-        """Compile and also return the type keys the expression can yield."""
+    def compile_typed(self, text: str, context: str | frozenset[str], memoize: bool = False) -> Typed:
+        """Compile and also return the type keys the expression can yield.
+
+        ``memoize``: results of the subexpressions applied to the input are shared through
+        ``Env.memo``, keyed by subexpression and input value, with the other parameters
+        extracted from the same resource (the same JSON value gives the same result).
+        """
         types = frozenset({context}) if isinstance(context, str) else context
-        return self._node(parse(text), types, top=True)
+        self._memoize = memoize
+        try:
+            return self._node(parse(text), types, top=True)
+        finally:
+            self._memoize = False
 
     def _node(self, node: Node, types: frozenset[str], top: bool = False) -> Typed:
+        fn, out = self._node_inner(node, types, top)
+        if top and self._memoize and node.op in ("member", "call", "index") and fn is not _identity:
+            key = self._memo_keys.setdefault((min(types), node), len(self._memo_keys))
+            inner = fn
+
+            def memoized(items: Items, root: Env) -> Items:
+                if len(items) != 1:
+                    return inner(items, root)
+                mkey = (key, id(items[0][0]), items[0][1])
+                hit = root.memo.get(mkey)
+                if hit is None:
+                    hit = root.memo[mkey] = inner(items, root)
+                return hit
+            return memoized, out
+        return fn, out
+
+    def _node_inner(self, node: Node, types: frozenset[str], top: bool) -> Typed:
         op = node.op
         if op == "path":
             name = node.args[0]
@@ -347,7 +391,7 @@ class Compiler:
         children = self.tables.children
         if name[:1].isupper():
             # A type name as a path step filters on resource type (`Bundle.entry.resource.Patient`).
-            def type_step(items: Items, root: dict[str, Any]) -> Items:
+            def type_step(items: Items, root: Env) -> Items:
                 return [(v, t) for v, t in src(items, root)
                         if isinstance(v, dict) and v.get("resourceType") == name]
             return type_step, frozenset({name})
@@ -355,18 +399,26 @@ class Compiler:
         out_types = frozenset(ct for t in in_types for _, ct in children(t, name))
         if not out_types and not dynamic:
             raise FhirPathUnsupported(f"no element {name!r} on {sorted(in_types)}")
+        # The JSON keys per input type, resolved now; only dynamic types ("Resource") look up at run time.
+        table = {t: children(t, name) for t in in_types}
 
-        def step(items: Items, root: dict[str, Any]) -> Items:
+        def step(items: Items, root: Env) -> Items:
             out: Items = []
             for value, type_key in src(items, root):
-                if not isinstance(value, dict):
+                if value.__class__ is not dict:
                     continue
-                if type_key == "Resource":
-                    type_key = value.get("resourceType") or ""
-                for key, child_type in children(type_key, name):
+                pairs = table.get(type_key)
+                if pairs is None:
+                    if type_key == "Resource":
+                        type_key = value.get("resourceType") or ""
+                    pairs = children(type_key, name)
+                for key, child_type in pairs:
                     child = value.get(key)
                     if child is not None:
-                        _flatten(child, child_type, out)
+                        if child.__class__ is list:
+                            out.extend((c, child_type) for c in child if c is not None)
+                        else:
+                            out.append((child, child_type))
             return out
         return step, (out_types | {"Resource"} if dynamic else out_types)
 
@@ -375,8 +427,8 @@ class Compiler:
         left, lt = self._node(left_node, types, top)
         right, rt = self._node(right_node, types, top)
         if op == "|":
-            def union(items: Items, root: dict[str, Any]) -> Items:
-                out = left(items, root)
+            def union(items: Items, root: Env) -> Items:
+                out = list(left(items, root))  # a copy: results may be memoised
                 seen = {id(v) for v, _ in out}
                 out.extend(x for x in right(items, root) if id(x[0]) not in seen)
                 return out
@@ -384,7 +436,7 @@ class Compiler:
         if op in ("=", "!="):
             negate = op == "!="
 
-            def equality(items: Items, root: dict[str, Any]) -> Items:
+            def equality(items: Items, root: Env) -> Items:
                 a, b = left(items, root), right(items, root)
                 if not a or not b:
                     return []
@@ -394,7 +446,7 @@ class Compiler:
         if op in ("and", "or"):
             is_and = op == "and"
 
-            def logic(items: Items, root: dict[str, Any]) -> Items:
+            def logic(items: Items, root: Env) -> Items:
                 a, b = _truth(left(items, root)), _truth(right(items, root))
                 if is_and:
                     r = False if (a is False or b is False) else (None if (a is None or b is None) else True)
@@ -417,6 +469,9 @@ class Compiler:
             kept = frozenset(t for t in st if _type_matches(t, wanted) or t == "Resource")
             if not kept:
                 raise FhirPathUnsupported(f"{name}({wanted}) matches none of {sorted(st)}")
+            accepted = frozenset(t for t in st if _type_matches(t, wanted))
+            if "Resource" not in st:
+                return (lambda items, root: [(v, t) for v, t in src(items, root) if t in accepted]), kept
             return (lambda items, root: [(v, t) for v, t in src(items, root) if _type_matches(t, wanted)]), kept
         if name == "where":
             if len(args) != 1:
@@ -425,10 +480,10 @@ class Compiler:
             if _is_resolve_is(crit):
                 wanted = crit.args[2][0].args[0]
                 return (lambda items, root: [(v, t) for v, t in src(items, root)
-                                             if reference_type(v, root) == wanted]), st
+                                             if reference_type(v, root.resource) == wanted]), st
             cond, _ = self._node(crit, st)
 
-            def where(items: Items, root: dict[str, Any]) -> Items:
+            def where(items: Items, root: Env) -> Items:
                 return [it for it in src(items, root) if _truth(cond([it], root)) is True]
             return where, st
         if name == "extension":
@@ -442,7 +497,7 @@ class Compiler:
         if name == "empty" and not args:
             return (lambda items, root: [(not src(items, root), "boolean")]), _BOOL
         if name == "not" and not args:
-            def negation(items: Items, root: dict[str, Any]) -> Items:
+            def negation(items: Items, root: Env) -> Items:
                 r = _truth(src(items, root))
                 return [] if r is None else [(not r, "boolean")]
             return negation, _BOOL
@@ -470,3 +525,29 @@ def _truth(items: Items) -> bool | None:
     if len(items) == 1 and isinstance(items[0][0], bool):
         return items[0][0]
     return True
+
+
+def root_keys(text: str, resource_type: str, tables: TypeTables) -> frozenset[str] | None:
+    """The top-level JSON keys without which ``text`` yields nothing, or None if unknown.
+
+    Lets the indexer skip a parameter with one set test when the resource lacks the element
+    (most parameters of a type are absent from any one resource).
+    """
+    return _root_keys(parse(text), resource_type, tables)
+
+
+def _root_keys(node: Node, rt: str, tables: TypeTables) -> frozenset[str] | None:
+    if node.op == "member":
+        inner = node.args[0]
+        if inner.op == "path" and inner.args[0] in (rt, "Resource", "DomainResource"):
+            keys = frozenset(k for k, _ in tables.children(rt, node.args[1]))
+            return keys or None
+        return _root_keys(inner, rt, tables)
+    if node.op == "index":
+        return _root_keys(node.args[0], rt, tables)
+    if node.op == "call" and node.args[1] in ("as", "ofType", "where", "first", "extension"):
+        return _root_keys(node.args[0], rt, tables)
+    if node.op == "binary" and node.args[0] == "|":
+        a, b = _root_keys(node.args[1], rt, tables), _root_keys(node.args[2], rt, tables)
+        return None if a is None or b is None else a | b
+    return None  # exists(), and/=, a bare root...: may yield values from an absent element

@@ -11,6 +11,7 @@ search) and the special parameters have no rows.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, ClassVar
 
+from tiercare.core.errors import NotSupported
 from tiercare.core.fhir.definitions import Definitions, SearchParam, definitions
-from tiercare.core.fhir.fhirpath import Compiler, FhirPathUnsupported, Fn
+from tiercare.core.fhir.fhirpath import Compiler, Env, FhirPathUnsupported, Fn, root_keys
 from tiercare.core.fhir.values import (
     MAX_DATE,
     MIN_DATE,
@@ -39,7 +41,7 @@ __all__ = ["CompositeRow", "DateRow", "IndexRow", "IndexRows", "NumberRow", "Qua
 NOT_INDEXED = frozenset({"_id", "_lastUpdated", "_text", "_content", "_query", "_list", "_has", "_type"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: 3x faster to build, hashed by value
 class TokenRow:
     """A code: (system, code) from Coding/CodeableConcept/Identifier/ContactPoint/code/boolean.
 
@@ -54,7 +56,7 @@ class TokenRow:
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: 3x faster to build, hashed by value
 class StringRow:
     """A string: ``value`` normalised (values.normalize_string), ``exact`` as written (for
     ``:exact``), ``pinyin`` the toneless pinyin key when the string has Han characters (else None)."""
@@ -66,7 +68,7 @@ class StringRow:
     pinyin: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: 3x faster to build, hashed by value
 class DateRow:
     """A date, dateTime, instant, Period or Timing as the UTC interval ``[low, high)``.
     Open period ends are values.MIN_DATE / values.MAX_DATE."""
@@ -77,7 +79,7 @@ class DateRow:
     high: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: 3x faster to build, hashed by value
 class ReferenceRow:
     """A reference. Local ``Type/id`` fills target_type/target_id (url None); an absolute URL
     fills url and, when it ends in ``Type/id``, target_type/target_id too; a contained
@@ -94,7 +96,7 @@ class ReferenceRow:
     identifier_value: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: 3x faster to build, hashed by value
 class QuantityRow:
     """A quantity as the range ``[low, high]`` it states (value, or comparator / Range ends open
     as None); system/code as given (UCUM when system is http://unitsofmeasure.org), unit text."""
@@ -109,21 +111,21 @@ class QuantityRow:
     unit: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: 3x faster to build, hashed by value
 class NumberRow:
     kind: ClassVar[str] = "number"
     param: str
     value: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: 3x faster to build, hashed by value
 class UriRow:
     kind: ClassVar[str] = "uri"
     param: str
     uri: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: 3x faster to build, hashed by value
 class CompositeRow:
     """One combination of component values, e.g. Observation code-value-quantity:
     ``parts = (TokenRow('code', ...), QuantityRow('value-quantity', ...))`` from the same
@@ -150,7 +152,7 @@ Rows = list[IndexRow]
 
 def _token_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRow]:
     if t == "CodeableConcept":
-        for coding in value.get("coding", ()) or ():
+        for coding in _list(value.get("coding")):
             if isinstance(coding, dict):
                 yield from _token_rows(param, coding, "Coding", tz)
         text = value.get("text")
@@ -179,6 +181,10 @@ def _token_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRow
         yield from _token_rows(param, value["identifier"], "Identifier", tz)
 
 
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
 def _str(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
@@ -196,17 +202,17 @@ def _string_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRo
     if t in _STRING_PRIMS:
         texts = [value]
     elif t == "HumanName":
-        family, given = value.get("family"), [g for g in value.get("given", ()) or () if isinstance(g, str)]
-        texts = [value.get("text"), family, *given, *(value.get("prefix") or ()), *(value.get("suffix") or ())]
+        family, given = value.get("family"), [g for g in _list(value.get("given")) if isinstance(g, str)]
+        texts = [value.get("text"), family, *given, *_list(value.get("prefix")), *_list(value.get("suffix"))]
         if isinstance(family, str) and given:
             # Whole-name forms, so that 张伟 (family 张, given 伟) and "John Smith" match as typed.
             joined = "".join(given)
             texts.append(family + joined if pinyin_key(family) else " ".join([*given, family]))
     elif t == "Address":
-        texts = [value.get("text"), *(value.get("line") or ()), value.get("city"), value.get("district"),
+        texts = [value.get("text"), *_list(value.get("line")), value.get("city"), value.get("district"),
                  value.get("state"), value.get("postalCode"), value.get("country")]
     elif t == "CodeableConcept":
-        texts = [value.get("text"), *[c.get("display") for c in value.get("coding", ()) or () if isinstance(c, dict)]]
+        texts = [value.get("text"), *[c.get("display") for c in _list(value.get("coding")) if isinstance(c, dict)]]
     elif t == "Coding":
         texts = [value.get("display")]
     else:
@@ -230,7 +236,7 @@ def _date_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRow]
         if start or end:
             yield DateRow(param, start[0] if start else MIN_DATE, end[1] if end else MAX_DATE)
     elif t == "Timing":
-        events = [r for e in value.get("event", ()) or () if isinstance(e, str) and (r := date_range(e, tz))]
+        events = [r for e in _list(value.get("event")) if isinstance(e, str) and (r := date_range(e, tz))]
         if events:
             yield DateRow(param, min(r[0] for r in events), max(r[1] for r in events))
         repeat = value.get("repeat")
@@ -342,27 +348,49 @@ class Extractor:
     param: SearchParam
     fn: Fn
     components: tuple[tuple[str, str, Fn], ...] = ()
+    needs: frozenset[str] | None = None  # top-level JSON keys one of which must be present
 
-    def rows(self, resource: dict[str, Any], tz: tzinfo = UTC) -> Rows:
-        items = self.fn([(resource, resource["resourceType"])], resource)
+    def rows(self, resource: dict[str, Any], tz: tzinfo = UTC, env: Env | None = None) -> Rows:
+        env = env or Env(resource)
+        items = self.fn([(resource, resource["resourceType"])], env)
         if not items:
             return []
         name = self.param.name
         if not self.components:
-            convert = _CONVERTERS[self.param.type]
-            return [row for v, t in items for row in convert(name, v, t, tz)]
+            kind = self.param.type
+            return [row for v, t in items for row in _convert(env, kind, name, v, t, tz)]
         out: Rows = []
         for item in items:
             per_component: list[list[IndexRow]] = []
             for cname, ctype, cfn in self.components:
-                cconvert = _CONVERTERS.get(ctype)
-                rows = [r for v, t in cfn([item], resource) for r in cconvert(cname, v, t, tz)] if cconvert else []
+                rows = ([r for v, t in cfn([item], env) for r in _convert(env, ctype, cname, v, t, tz)]
+                        if ctype in _CONVERTERS else [])
                 if not rows:
                     break
                 per_component.append(rows)
             else:
                 out.extend(CompositeRow(name, tuple(parts)) for parts in itertools.product(*per_component))
         return out
+
+
+def _convert(env: Env, kind: str, name: str, value: Any, type_key: str, tz: tzinfo) -> Rows:
+    """Rows of one item, memoised per (kind, value, type) within one resource: the same
+    CodeableConcept feeds code, combo-code and three composites; only ``param`` differs."""
+    if type_key[:1].isupper() and value.__class__ is not dict:
+        return []  # a malformed complex value (validation reports it); never crash the indexer
+    key = (kind, id(value), type_key)
+    hit: Rows | None = env.rows.get(key)
+    if hit is None:
+        hit = env.rows[key] = list(_CONVERTERS[kind](name, value, type_key, tz))
+    if hit and hit[0].param != name:
+        return [_renamed(r, name) for r in hit]
+    return hit
+
+
+def _renamed(row: IndexRow, name: str) -> IndexRow:
+    clone = copy.copy(row)
+    clone.param = name
+    return clone
 
 
 @dataclass
@@ -394,21 +422,29 @@ class Indexer:
             if p.name in NOT_INDEXED or p.type == "special" or not p.expression:
                 continue
             try:
-                fn, types = self.compiler.compile_typed(p.expression, rt)
-                comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types)[0])
+                fn, types = self.compiler.compile_typed(p.expression, rt, memoize=True)
+                comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types, memoize=True)[0])
                               for c in p.components)
             except FhirPathUnsupported as exc:
                 failures.append((p.name, str(exc)))
                 continue
-            out.append(Extractor(p, fn, comps))
+            out.append(Extractor(p, fn, comps, root_keys(p.expression, rt, self.compiler.tables)))
         self.failures[rt] = failures
         return out
 
     def extract(self, resource: dict[str, Any], tz: tzinfo = UTC) -> Rows:
         """All index rows of a resource of a supported type (duplicates removed, order kept)."""
+        rt = resource.get("resourceType")
+        if not isinstance(rt, str) or not self.defs.is_resource_type(rt):
+            raise NotSupported(f"cannot index a resource of type {rt!r}", expression=["resourceType"])
         rows: Rows = []
-        for ex in self.extractors(resource["resourceType"]):
-            rows.extend(ex.rows(resource, tz))
+        env = Env(resource)
+        keys = resource.keys()
+        for ex in self.extractors(rt):
+            needs = ex.needs
+            if needs is not None and needs.isdisjoint(keys):
+                continue
+            rows.extend(ex.rows(resource, tz, env))
         return list(dict.fromkeys(rows))
 
     def report(self, resource_types: Iterable[str] | None = None) -> CompileReport:

@@ -27,6 +27,8 @@ MIN_DATE = datetime(1, 1, 1, tzinfo=UTC)
 MAX_DATE = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 _T2S = opencc.OpenCC("t2s")
+_ONE_DAY = timedelta(days=1)
+_LAST_DAY = datetime(9999, 12, 31, tzinfo=UTC)
 _SPACES = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -70,10 +72,11 @@ def normalize_pinyin_query(text: str) -> str:
 
 # ---------------------------------------------------------------- dates
 
-_DATE = re.compile(
+_DATE = re.compile(  # ASCII: \d must not match full-width digits
     r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
     r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,9}))?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?",
+    re.ASCII,
 )
 
 
@@ -91,20 +94,23 @@ def date_range(text: str, local_tz: tzinfo = UTC) -> tuple[datetime, datetime] |
     Precision sets the width: '2024' is the whole year, '2024-03-01T10:00:00.5Z' half a
     second's tenth (one unit of the last digit given).
     """
+    if (len(text) == 10 and local_tz is UTC and text[4] == "-" and text[7] == "-" and text.isascii()
+            and text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit()):
+        # Fast path for the commonest form, a UTC calendar date (birthDate, onsetDate...).
+        try:
+            midnight = datetime(int(text[:4]), int(text[5:7]), int(text[8:]), tzinfo=UTC)
+        except ValueError:
+            return None  # 2023-02-30, year 0
+        return midnight, (midnight + _ONE_DAY if midnight < _LAST_DAY else MAX_DATE)
     m = _DATE.fullmatch(text.strip())
     if not m:
         return None
     g = m.groupdict()
-    tz: tzinfo = local_tz
+    tz: tzinfo | None = local_tz
     if g["tz"]:
-        if g["tz"] == "Z":
-            tz = UTC
-        else:
-            sign = 1 if g["tz"][0] == "+" else -1
-            tz_h, tz_m = int(g["tz"][1:3]), int(g["tz"][4:6])
-            if tz_h > 14 or tz_m > 59:
-                return None
-            tz = timezone(sign * timedelta(hours=tz_h, minutes=tz_m))
+        tz = _zone(g["tz"])
+        if tz is None:
+            return None
     try:
         year = int(g["y"])
         if year == 0:
@@ -134,7 +140,21 @@ def date_range(text: str, local_tz: tzinfo = UTC) -> tuple[datetime, datetime] |
     return _to_utc(low), _to_utc(high)
 
 
+@lru_cache(maxsize=256)
+def _zone(text: str) -> tzinfo | None:
+    """'Z' or '+08:00' -> a fixed-offset zone (cached: a region uses one or two)."""
+    if text == "Z":
+        return UTC
+    sign = 1 if text[0] == "+" else -1
+    tz_h, tz_m = int(text[1:3]), int(text[4:6])
+    if tz_h > 14 or tz_m > 59:
+        return None
+    return timezone(sign * timedelta(hours=tz_h, minutes=tz_m))
+
+
 def _to_utc(dt: datetime) -> datetime:
+    if dt.tzinfo is UTC:
+        return dt
     try:
         return dt.astimezone(UTC)
     except OverflowError:
@@ -143,7 +163,7 @@ def _to_utc(dt: datetime) -> datetime:
 
 # ---------------------------------------------------------------- numbers
 
-_DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def parse_decimal(text: str) -> Decimal | None:
