@@ -112,7 +112,7 @@ class FhirService:
         if not ID_RE.match(id):
             raise InvalidInput("resource id must match [A-Za-z0-9-.]{1,64}")
 
-    def _prepare(self, resource_type: str, body: Any, id: str, version: int, ts: datetime) -> tuple[Resource, Any]:
+    def prepare(self, resource_type: str, body: Any, id: str, version: int, ts: datetime) -> tuple[Resource, Any]:
         """Check the body, set id and meta, validate, extract the search index."""
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object (a FHIR resource)")
@@ -174,7 +174,7 @@ class FhirService:
                 return found[0], False
         ts = self.clock()
         new_id = id or self.new_id()
-        resource, index = self._prepare(resource_type, body, new_id, 1, ts)
+        resource, index = self.prepare(resource_type, body, new_id, 1, ts)
         op = WriteOp(resource_type, new_id, 1, ts, "POST", resource, index=index, expect_version=0)
         self._emit(s, op, sink)
         return StoredResource(resource_type, new_id, 1, ts, False, resource, "POST"), True
@@ -198,7 +198,7 @@ class FhirService:
         if cur is not None and not cur.deleted and isinstance(body, dict) and _same_content(cur.body, body):
             return cur, False  # no-op update: no new version (keeps re-imports idempotent)
         ts = self.clock()
-        resource, index = self._prepare(resource_type, body, id, version, ts)
+        resource, index = self.prepare(resource_type, body, id, version, ts)
         op = WriteOp(resource_type, id, version, ts, method, resource, index=index,
                      expect_version=version - 1)
         self._emit(s, op, sink)

@@ -105,7 +105,7 @@ def prepare_lines(service: FhirService, chunk: list[Line]) -> list[Prepared]:
                 service.check_id(resource["id"])
             else:
                 resource["id"] = str(uuid.uuid5(_NS, orjson.dumps(resource, option=orjson.OPT_SORT_KEYS).decode()))
-            prepared, index = service._prepare(rt, resource, resource["id"], 1, _EPOCH)
+            prepared, index = service.prepare(rt, resource, resource["id"], 1, _EPOCH)
             out.append((line, prepared, index, None))
         except TierCareError as exc:
             out.append((line, None, None, exc.message))
