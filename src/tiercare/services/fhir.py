@@ -309,6 +309,7 @@ def _same_content(stored: Resource | None, body: Resource) -> bool:
 
     def strip(r: Resource) -> Resource:
         out = dict(r)
+        out.pop("id", None)  # compared below: the body may omit it
         meta = dict(out.get("meta") or {}) if isinstance(out.get("meta"), dict) else {}
         meta.pop("versionId", None)
         meta.pop("lastUpdated", None)
