@@ -128,6 +128,11 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
     baby = base("曾某某之子", "2025-03-01", True, "C14")
     out.append((replace(baby, record_id="newborn-a", id_number=None), "newborn"))
     out.append((replace(baby, record_id="newborn-b", name="曾浩然", facility="F-township"), "newborn"))
+    # A newborn placeholder in a household with twins born that day: any baby.
+    tw = base("韩某之子", "2025-05-05", True, "C16")
+    out.append((replace(tw, record_id="nbtwin-a", id_number=None), "nbtwin_a"))
+    out.append((replace(tw, record_id="nbtwin1-b", name="韩浩宇", id_number=None), "nbtwin_a"))
+    out.append((replace(tw, record_id="nbtwin2-b", name="韩子墨", id_number=None), "nbtwin2"))
     # Garbage copies of a real person: never linked.
     victim = base("王建国", "1961-12-12", True, "C15")
     out.append((replace(victim, record_id="victim-a"), "victim"))

@@ -11,7 +11,8 @@ Comparisons (levels strongest first; null when either side is missing):
   address    GB/T 2260 segment levels (see standardise_address)
   gender     same, different
   household  same, different
-Features read only by rules: newborn (placeholder names), age_gap (a generation).
+Features read only by rules: newborn (placeholder names: both, one in a household
+with a multiple birth, one), age_gap (a generation).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from tiercare.core.mpi.linker import LinkModel, LinkResult, link, rules_from_set
 from tiercare.core.mpi.record import PersonRecord
 from tiercare.core.mpi.rules import load_table
 from tiercare.core.mpi.standardise import StandardRecord, standardise_record
+from tiercare.core.mpi.standardise_name import StandardName
 
 PHONE_LEVELS = ("shared", "shared_household", "typo", "different")
 
@@ -60,8 +62,47 @@ def shared_phones(records: Sequence[StandardRecord], min_names: int) -> frozense
     return frozenset(p for p, n in names.items() if len(n) >= min_names)
 
 
-def person_comparisons(shared: frozenset[str]) -> list[Comparison[StandardRecord]]:
-    """The comparisons of the Chinese person model, given the set of shared phones."""
+def _birth_keys(rec: StandardRecord) -> list[str]:
+    if rec.birth is None:
+        return []
+    day = rec.birth.value.isoformat()
+    keys = [f"h|{rec.household}|{day}"] if rec.household else []
+    return keys + [f"p|{p.digits}|{day}" for p in rec.phones]
+
+
+def multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
+    """Household (or phone) + birth-date keys of two or more babies (twins,
+    双胞胎/多胞胎): a newborn placeholder there could be any of them. Named
+    records count as one baby when their names are close (a typo or homophone of
+    one name is not a second child); two different placeholders (之子 and 之女)
+    are two babies."""
+    named: dict[str, list[StandardName]] = defaultdict(list)
+    placeholders: dict[str, set[str]] = defaultdict(set)
+    for rec in records:
+        if rec.name is None:
+            continue
+        for key in _birth_keys(rec):
+            if rec.name.placeholder:
+                placeholders[key].add(rec.name.text)
+            else:
+                named[key].append(rec.name)
+    out = {k for k, v in placeholders.items() if len(v) >= 2}
+    for key, names in named.items():
+        distinct: list[StandardName] = []
+        for name in names:
+            if all(compare_names(name, d) not in _SAME_NAME for d in distinct):
+                distinct.append(name)
+        if len(distinct) >= 2:
+            out.add(key)
+    return frozenset(out)
+
+
+_SAME_NAME = frozenset({"exact", "script", "pinyin", "homophone", "shape", "edit1"})
+
+
+def person_comparisons(shared: frozenset[str], multiple: frozenset[str] = frozenset()) -> list[Comparison[StandardRecord]]:
+    """The comparisons of the Chinese person model, given the set of shared phones
+    and the household/birth-date keys of multiple births."""
 
     def name(a: StandardRecord, b: StandardRecord) -> int:
         return _index(NAME_LEVELS, compare_names(a.name, b.name))
@@ -100,7 +141,11 @@ def person_comparisons(shared: frozenset[str]) -> list[Comparison[StandardRecord
     def newborn(a: StandardRecord, b: StandardRecord) -> int:
         pa = a.name is not None and a.name.placeholder
         pb = b.name is not None and b.name.placeholder
-        return 0 if pa and pb else (1 if pa or pb else -1)
+        if pa and pb:
+            return 0
+        if not (pa or pb):
+            return -1
+        return 1 if any(k in multiple for k in _birth_keys(a) + _birth_keys(b)) else 2
 
     def age_gap(a: StandardRecord, b: StandardRecord) -> int:
         return _index(("generation", "none"), age_gap_level(a.birth, b.birth))
@@ -116,7 +161,7 @@ def person_comparisons(shared: frozenset[str]) -> list[Comparison[StandardRecord
         Comparison("address", ADDRESS_LEVELS, address),
         Comparison("gender", ("same", "different"), gender),
         Comparison("household", ("same", "different"), household),
-        Comparison("newborn", ("both", "one"), newborn, weighted=False),
+        Comparison("newborn", ("both", "one_multiple_birth", "one"), newborn, weighted=False),
         Comparison("age_gap", ("generation", "none"), age_gap, weighted=False),
     ]
 
@@ -191,7 +236,7 @@ class PersonLinkage:
 def person_model(records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None) -> LinkModel[StandardRecord]:
     settings = settings or load_table("model")
     shared = shared_phones(records, load_table("phone_rules")["shared_min_names"])
-    return LinkModel(person_comparisons(shared), person_blocking(), rules_from_settings(settings))
+    return LinkModel(person_comparisons(shared, multiple_births(records)), person_blocking(), rules_from_settings(settings))
 
 
 def link_persons(
