@@ -173,8 +173,11 @@ def _sorted_key(r: StandardRecord) -> str | None:
     return "".join(sorted(x[0] for x in r.name.readings if x))
 
 
-def person_blocking() -> list[BlockingKey[StandardRecord]]:
-    """Blocking keys: several, so that one wrong field does not lose the pair."""
+def person_blocking(newborn_years: frozenset[int] = frozenset()) -> list[BlockingKey[StandardRecord]]:
+    """Blocking keys: several, so that one wrong field does not lose the pair.
+    ``newborn_years``: birth years of newborn placeholder records; records born
+    in those years are also blocked on birth date + county, because a
+    placeholder often carries the parent's name (次仁·吐尔洪之子) and no phone."""
 
     def by_id(r: StandardRecord) -> Iterable[str]:
         if r.id_number is None:
@@ -213,6 +216,12 @@ def person_blocking() -> list[BlockingKey[StandardRecord]]:
         out += [f"{p.digits}|{r.birth.value.year}" for p in r.phones]
         return out
 
+    def newborn_day(r: StandardRecord) -> Iterable[str]:
+        if r.birth is None or r.birth.value.year not in newborn_years:
+            return ()
+        county = r.address.county if r.address is not None else ""
+        return (f"{r.birth.value.isoformat()}|{county}|{r.gender or ''}",)
+
     return [
         BlockingKey("id", by_id),
         BlockingKey("surname_birth", surname_birth),
@@ -221,6 +230,7 @@ def person_blocking() -> list[BlockingKey[StandardRecord]]:
         BlockingKey("phone", phones),
         BlockingKey("given_year_county", given_year_county),
         BlockingKey("birth_household", birth_household),
+        BlockingKey("newborn_day", newborn_day),
     ]
 
 
@@ -236,7 +246,12 @@ class PersonLinkage:
 def person_model(records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None) -> LinkModel[StandardRecord]:
     settings = settings or load_table("model")
     shared = shared_phones(records, load_table("phone_rules")["shared_min_names"])
-    return LinkModel(person_comparisons(shared, multiple_births(records)), person_blocking(), rules_from_settings(settings))
+    newborn_years = frozenset(
+        r.birth.value.year for r in records if r.name is not None and r.name.placeholder and r.birth is not None
+    )
+    return LinkModel(
+        person_comparisons(shared, multiple_births(records)), person_blocking(newborn_years), rules_from_settings(settings)
+    )
 
 
 def link_persons(
