@@ -43,7 +43,7 @@ def same_person(linked, a, b):
 @pytest.mark.parametrize(
     "case",
     ["typo", "homophone", "traditional", "pinyin", "swap", "placeholder_date", "lunar", "id_typo", "id15", "guardian",
-     "newborn"],
+     "newborn", "household_typo"],
 )
 def test_every_error_type_is_linked(linked, case):
     assert same_person(linked, f"{case}-a", f"{case}-b")

@@ -12,7 +12,8 @@ Comparisons (levels strongest first; null when either side is missing):
   gender     same, different
   household  same, different
 Features read only by rules: newborn (placeholder names: both, one in a household
-with a multiple birth, one), age_gap (a generation).
+with a multiple birth, one), age_gap (a generation), multiple_birth (the pair
+shares a household/phone + birth date that carries two valid ID numbers).
 """
 
 from __future__ import annotations
@@ -97,12 +98,29 @@ def multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
     return frozenset(out)
 
 
+def id_multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
+    """Household (or phone) + birth-date keys carrying two or more different valid
+    own ID numbers: certainly twins or more (多胞胎). Only there are two records
+    with names one character apart and no ID agreement held for review; elsewhere
+    that pattern is, by far, one person with a typo."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for rec in records:
+        own = rec.own_id
+        if own is not None and own.valid:
+            for key in _birth_keys(rec):
+                ids[key].add(own.text)
+    return frozenset(k for k, v in ids.items() if len(v) >= 2)
+
+
 _SAME_NAME = frozenset({"exact", "script", "pinyin", "homophone", "shape", "edit1"})
 
 
-def person_comparisons(shared: frozenset[str], multiple: frozenset[str] = frozenset()) -> list[Comparison[StandardRecord]]:
-    """The comparisons of the Chinese person model, given the set of shared phones
-    and the household/birth-date keys of multiple births."""
+def person_comparisons(
+    shared: frozenset[str], multiple: frozenset[str] = frozenset(), twins: frozenset[str] = frozenset()
+) -> list[Comparison[StandardRecord]]:
+    """The comparisons of the Chinese person model, given the set of shared phones,
+    the household/birth-date keys of multiple births judged by names
+    (``multiple``) and by valid ID numbers (``twins``)."""
 
     def name(a: StandardRecord, b: StandardRecord) -> int:
         return _index(NAME_LEVELS, compare_names(a.name, b.name))
@@ -147,6 +165,12 @@ def person_comparisons(shared: frozenset[str], multiple: frozenset[str] = frozen
             return -1
         return 1 if any(k in multiple for k in _birth_keys(a) + _birth_keys(b)) else 2
 
+    def multiple_birth(a: StandardRecord, b: StandardRecord) -> int:
+        if a.birth is None or b.birth is None:
+            return -1
+        common = set(_birth_keys(a)) & set(_birth_keys(b))
+        return 0 if common & twins else 1
+
     def age_gap(a: StandardRecord, b: StandardRecord) -> int:
         return _index(("generation", "none"), age_gap_level(a.birth, b.birth))
 
@@ -163,6 +187,7 @@ def person_comparisons(shared: frozenset[str], multiple: frozenset[str] = frozen
         Comparison("household", ("same", "different"), household),
         Comparison("newborn", ("both", "one_multiple_birth", "one"), newborn, weighted=False),
         Comparison("age_gap", ("generation", "none"), age_gap, weighted=False),
+        Comparison("multiple_birth", ("yes", "no"), multiple_birth, weighted=False),
     ]
 
 
@@ -250,7 +275,9 @@ def person_model(records: Sequence[StandardRecord], settings: Mapping[str, Any] 
         r.birth.value.year for r in records if r.name is not None and r.name.placeholder and r.birth is not None
     )
     return LinkModel(
-        person_comparisons(shared, multiple_births(records)), person_blocking(newborn_years), rules_from_settings(settings)
+        person_comparisons(shared, multiple_births(records), id_multiple_births(records)),
+        person_blocking(newborn_years),
+        rules_from_settings(settings),
     )
 
 
