@@ -105,6 +105,10 @@ class _VillageBuilder:
         self.primary_village = ctx.region.village_clinic[village.code]
         self.primary_township = ctx.region.township_centre[township.code]
         self.address = f"{ctx.region.city_name}{county.name}{township.name}{village.name}"
+        # Parameter sections read per visit, looked up once.
+        self.care = self.p.section("care")
+        self.referral = self.p.section("referral")
+        self.free_text = self.p.section("free_text")
 
     # ---- helpers
     def emit(self, resource: dict[str, Any]) -> None:
@@ -160,19 +164,21 @@ class _VillageBuilder:
         visits: list[Visit] = []
         managed_by: dict[int, list[str]] = {}
         contracted: set[int] = set()
+        self.pregnancies = self.draw_pregnancies()
         for i in self.active:
             q = self.persons[i]
             m = managed(self.rng, self.p, q)
             managed_by[i] = m
             self.chronic_conditions(i)
-            groups = contract_groups(q, m)
+            groups = contract_groups(q, m, i in self.pregnancies)
             if self.rng.random() < contract_probability(self.p, groups):
                 contracted.add(i)
                 self.contract(i, groups)
-            self.stat_groups(q, m, i in contracted)
+            self.stat_groups(q, m, i in contracted, i in self.pregnancies)
         for i in self.active:
             visits += plan_followups(self, i, managed_by[i])
         visits += self.key_group_visits()
+        visits += self.antenatal_visits()
         visits += self.infectious_visits()
         visits += self.ordinary_visits(len(visits))
         self.allocate_and_emit(visits)
@@ -208,13 +214,45 @@ class _VillageBuilder:
         self.emit(fhir.care_plan(self.next_id("cp"), self.records[(i, self.primary_township)], gp, self.primary_township,
                                  self.ctx.start, end, groups))
 
-    def stat_groups(self, q: Person, m: list[str], contracted: bool) -> None:
+    def draw_pregnancies(self) -> dict[int, int]:
+        """Women of 20-39 who deliver in (or just after) the period: person -> delivery day.
+        Their number follows the crude birth rate; antenatal care is planned from it."""
+        kg = self.p.section("key_groups")
+        women = [i for i in self.active if not self.persons[i].male and 20 <= self.persons[i].age < 40]
+        if not women:
+            return {}
+        span = self.ctx.n_days + kg["gestation_days"]
+        expected = self.p["population"]["births_per_1000"] / 1000.0 * len(self.active) * span / 365.0
+        n = min(len(women), int(self.rng.poisson(expected)))
+        chosen = self.rng.choice(len(women), size=n, replace=False) if n else []
+        return {women[int(k)]: int(self.rng.integers(0, span)) for k in chosen}
+
+    def antenatal_visits(self) -> list[Visit]:
+        """产前检查: visits at the weeks of the spec (first at 13 weeks, then 16-20, 21-24,
+        28-36, 37-40); the first two at the township centre, the rest at the county
+        maternal-child hospital. Most women have all five, some fewer."""
+        kg = self.p.section("key_groups")
+        out: list[Visit] = []
+        for i, delivery in sorted(self.pregnancies.items()):
+            conception = delivery - kg["gestation_days"]
+            weeks = kg["antenatal_weeks"]
+            n = len(weeks) if self.rng.random() < kg["antenatal_five_share"] else int(self.rng.integers(1, len(weeks)))
+            for k, (lo, hi) in enumerate(weeks[:n]):
+                day = conception + int(self.rng.integers(lo * 7, hi * 7 + 1))
+                if 0 <= day < self.ctx.n_days:
+                    tier = PRIMARY if k < 2 else COUNTY
+                    out.append(Visit(i, day, False, ("Z34.9", "孕产妇产前检查"), 0.0, "antenatal", tier, {"hospital": "mch"}))
+                    self.out.stats["antenatal_visits"] += 1
+            self.out.stats["pregnancies.antenatal_5"] += n >= len(weeks)
+        return out
+
+    def stat_groups(self, q: Person, m: list[str], contracted: bool, pregnant: bool = False) -> None:
         s = self.out.stats
         s["residents"] += 1
         s["contracts"] += contracted
         if q.age >= 18:
             s["adults"] += 1
-        for g in contract_groups(q, m):
+        for g in contract_groups(q, m, pregnant):
             s[f"group.{g}"] += 1
             s[f"group.{g}.contracted"] += contracted
         for cond, diag in q.conditions.items():

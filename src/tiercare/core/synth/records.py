@@ -110,10 +110,13 @@ class RecordMaker:
         ok = self.applicable(p, ref_date)
         w = np.where(ok, self.weights, 0.0)
         for _ in range(n_err):
-            if w.sum() <= 0:
+            total = float(w.sum())
+            if total <= 0:
                 break
-            k = self.kinds[int(rng.choice(len(self.kinds), p=w / w.sum()))]
-            w[self.kinds.index(k)] = 0.0
+            # Weighted draw by cumulative sums (numpy's choice(p=...) is slow for one draw).
+            j = min(int(np.searchsorted(np.cumsum(w), rng.random() * total, side="right")), len(self.kinds) - 1)
+            k = self.kinds[j]
+            w[j] = 0.0
             if self._apply(rng, k, rec, p, guardian):
                 errors.append(k)
         return rec, errors
