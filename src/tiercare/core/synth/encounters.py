@@ -122,6 +122,10 @@ def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -
         b.emit(fhir.task("task-" + sr, sr, pid_src, src, facility, "rejected", [("requested", requested), ("rejected", accepted_at)]))
         s["referral.up.rejected"] += 1
         return None
+    if u < 1.0 - ref["acceptance"]:  # withdrawn before an answer; the person then came alone
+        b.emit(fhir.task("task-" + sr, sr, pid_src, src, facility, "cancelled", [("requested", requested), ("cancelled", accepted_at)]))
+        s["referral.up.cancelled"] += 1
+        return None
     s["referral.up.accepted"] += 1
     s["referral.up.arrived"] += 1
     s["referral.up.completed"] += 1

@@ -56,7 +56,7 @@ def rows(stats: dict[str, int], params: dict[str, Any]) -> list[Row]:
     for grp in ("elderly_65", "child_0_6", "pregnant", "hypertension", "diabetes"):
         out.append(Row("contracts", f"key group {grp}", _share(g(f"group.{grp}.contracted"), g(f"group.{grp}")), con[grp]))
     ref = params["referral"]
-    for k in ("up.requested", "up.accepted", "up.rejected", "up.no_show", "down.requested", "from_followup"):
+    for k in ("up.requested", "up.accepted", "up.rejected", "up.cancelled", "up.no_show", "down.requested", "from_followup"):
         out.append(Row("referral", f"referrals {k}", g(f"referral.{k}"), None, "n"))
     out.append(Row("referral", "up-referral acceptance", _share(g("referral.up.accepted"), g("referral.up.requested")), ref["acceptance"]))
     out.append(Row("referral", "mean acceptance time (hours)", _share(g("referral.up.accept_minutes") / 60.0, g("referral.up.completed")), None, "n"))
