@@ -22,10 +22,8 @@ import orjson
 from tiercare.core.synth import fhir
 from tiercare.core.synth.calendar import Calendar
 from tiercare.core.synth.care import (
-    CITY,
     COUNTY,
     PRIMARY,
-    PROVINCE,
     Visit,
     allocate,
     allocation_quotas,
@@ -36,6 +34,7 @@ from tiercare.core.synth.care import (
     visit_weights,
 )
 from tiercare.core.synth.chronic import plan_followups
+from tiercare.core.synth.encounters import emit_visit
 from tiercare.core.synth.infectious import Outbreak, daily_cases, disease_active
 from tiercare.core.synth.names import NameModel
 from tiercare.core.synth.params import Params
@@ -43,7 +42,6 @@ from tiercare.core.synth.population import IdAllocator, Person, generate_residen
 from tiercare.core.synth.records import RecordMaker
 from tiercare.core.synth.region import County, Region, Township, Village
 from tiercare.core.synth.rng import Rng
-from tiercare.core.synth.text import damage_text
 
 
 @dataclass
@@ -378,8 +376,6 @@ class _VillageBuilder:
                                          care["city_share_of_out_of_county"]))
         allocate(inp, allocation_quotas(len(inp), district, care["inpatient_county_retention_target"],
                                         care["inpatient_primary_share_target"], care["city_share_of_out_of_county"]))
-        from tiercare.core.synth.encounters import emit_visit
-
         for v in sorted(visits, key=lambda v: (v.day, v.person)):
             emit_visit(self, v, district)
 
@@ -400,4 +396,4 @@ PERSON_COLUMNS = ["person_id", "household_id", "village", "township", "county", 
 PATIENT_COLUMNS = ["patient_id", "person_id", "facility", "tier", "errors"]
 CASE_COLUMNS = ["condition_id", "disease", "outbreak_id", "onset", "diagnosed", "reported", "late"]
 
-__all__ = ["CITY", "COUNTY", "PRIMARY", "PROVINCE", "ChunkOut", "Context", "damage_text", "township_chunks"]
+__all__ = ["CASE_COLUMNS", "PATIENT_COLUMNS", "PERSON_COLUMNS", "ChunkOut", "Context", "township_chunks"]
