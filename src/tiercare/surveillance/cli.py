@@ -21,7 +21,7 @@ import numpy as np
 
 from tiercare.core.errors import InvalidInput
 from tiercare.core.surveillance.registry import get, names, run
-from tiercare.core.surveillance.series import DAILY, WEEKLY, CountSeries
+from tiercare.core.surveillance.series import DAILY, WEEKLY, CountSeries, SeriesKey
 
 
 def read_series_csv(path: Path) -> CountSeries:
@@ -40,7 +40,7 @@ def read_series_csv(path: Path) -> CountSeries:
     for i, row in enumerate(rows[1:], start=2):
         if len(row) != len(rows[0]):
             raise InvalidInput(f"{path}: line {i} has {len(row)} cells, the header {len(rows[0])}")
-        keys.append((row[0], row[1]))
+        keys.append(SeriesKey(row[0], row[1]))
         try:
             counts.append([float(c) if c.strip() else np.nan for c in row[2:]])
         except ValueError:

@@ -46,7 +46,7 @@ def detection_metrics(alarm: npt.ArrayLike, outbreak: npt.ArrayLike) -> Detectio
     if al.shape != ob.shape or al.ndim != 2:
         raise InvalidInput(f"alarm {al.shape} and outbreak {ob.shape} must be the same 2-D shape")
     undecided = np.isnan(al)
-    hit = np.where(undecided, False, al == 1.0)
+    hit = np.asarray((al == 1.0) & ~undecided, dtype=bool)
     quiet = ~ob
     fpr = float(hit[quiet].sum() / max(quiet.sum(), 1))
     has = ob.any(axis=1)
