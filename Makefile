@@ -36,7 +36,7 @@ lock: | $(UV)
 
 lint: venv
 	$(BIN)/ruff check src tests bench
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
 unit: venv
@@ -47,7 +47,7 @@ test: lint
 	$(BIN)/python tools/coverage_gate.py .coverage.json
 
 demo: venv
-	$(BIN)/tiercare demo
+	$(BIN)/tiercare demo $(DEMO_ARGS)
 
 bench: venv
 	$(BIN)/python bench/run.py

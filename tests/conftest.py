@@ -26,6 +26,25 @@ from tiercare.bootstrap import Container, build
 from tiercare.config import Settings, load_settings
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A private temporary folder per session: pytest's shared /tmp/pytest-of-USER keeps
+    only the last three sessions and deletes older ones, which removes the data folder of
+    an embedded server still used by another session running at the same time."""
+    if not config.option.basetemp:
+        import tempfile
+
+        config.option.basetemp = tempfile.mkdtemp(prefix="tiercare-pytest-")
+        config._tiercare_basetemp = config.option.basetemp  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = getattr(config, "_tiercare_basetemp", None)
+    if folder:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _swap_db(url: str, name: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 

@@ -4,9 +4,10 @@ port. Nothing here runs at import time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tiercare.adapters.postgres.database import Database
+from tiercare.adapters.postgres.fhir_store import PgFhirStore
 from tiercare.config import Settings, load_settings
 
 
@@ -14,6 +15,10 @@ from tiercare.config import Settings, load_settings
 class Container:
     settings: Settings
     database: Database
+    fhir: PgFhirStore = field(init=False)  # the FHIR store (FhirStore port), sessions from the pool
+
+    def __post_init__(self) -> None:
+        self.fhir = PgFhirStore(self.database.connection)
 
     def close(self) -> None:
         self.database.close()

@@ -13,7 +13,12 @@ from importlib.metadata import entry_points
 from typing import Any
 
 # One line per feature; each names a click command or group.
-BUILTIN_COMMANDS: tuple[str, ...] = ("tiercare.surveillance.cli:surveillance",)
+BUILTIN_COMMANDS: tuple[str, ...] = (
+    "tiercare.fhir_cli:fhir_import",
+    "tiercare.fhir_cli:fhir_export",
+    "tiercare.synth.cli:synth",
+    "tiercare.surveillance.cli:surveillance",
+)
 
 
 def load(spec: str) -> Any:

@@ -16,8 +16,7 @@ from starlette.routing import Route
 
 from tiercare.adapters.postgres import migrate
 from tiercare.api.auth import BearerAuth
-from tiercare.api.capability import capability_statement
-from tiercare.api.errors import FHIR_JSON, HANDLERS
+from tiercare.api.errors import HANDLERS
 from tiercare.bootstrap import Container
 from tiercare.core.errors import TierCareError
 
@@ -26,7 +25,6 @@ log = logging.getLogger("tiercare.api")
 
 def create_app(container: Container) -> Starlette:
     db = container.database
-    settings = container.settings
 
     def _health() -> dict[str, Any]:
         try:
@@ -43,19 +41,16 @@ def create_app(container: Container) -> Starlette:
         body = await run_in_threadpool(_health)
         return JSONResponse(body, status_code=200 if body["database"]["ok"] else 503)
 
-    async def metadata(request: Request) -> Response:
-        import orjson
-
-        return Response(orjson.dumps(capability_statement(settings.public_base_url())), media_type=FHIR_JSON)
+    from tiercare.api.fhir import fhir_routes
 
     routes = [
         Route("/health", health, methods=["GET"]),
-        Route("/fhir/R4/metadata", metadata, methods=["GET"]),
+        *fhir_routes(container),  # /fhir/R4 (metadata included), /openapi.json
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=[Middleware(BearerAuth, database=db)],  # type: ignore[arg-type]
+        exception_handlers=HANDLERS,
+        middleware=[Middleware(BearerAuth, database=db)],
     )
     app.state.container = container
     return app

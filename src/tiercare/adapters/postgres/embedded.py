@@ -149,7 +149,7 @@ class EmbeddedPostgres:
         return pid
 
     def _live_leases(self) -> list[Path]:
-        live = []
+        live: list[Path] = []
         if not self.lease_dir.is_dir():
             return live
         for lease in self.lease_dir.iterdir():

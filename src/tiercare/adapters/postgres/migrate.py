@@ -92,7 +92,7 @@ def upgrade(conn: psycopg.Connection, folder: Path | None = None) -> list[Migrat
                 continue
             try:
                 with conn.transaction():
-                    conn.execute(mig.sql.encode("utf-8"))  # type: ignore[call-overload]
+                    conn.execute(mig.sql.encode("utf-8"))
                     conn.execute(
                         "INSERT INTO schema_migration (version, name, checksum) VALUES (%s, %s, %s)",
                         (mig.version, mig.name, mig.checksum),

@@ -1,0 +1,210 @@
+"""The Chinese person-linkage model (居民匹配模型): comparisons, blocking keys and
+rules over standardised records, and `link_persons`, the pure entry point.
+
+Comparisons (levels strongest first; null when either side is missing):
+  name       exact, script (繁简), pinyin (拼音), homophone (同音), shape (形近),
+             edit1, same_surname, different; term-frequency adjusted on exact
+  birth      exact, lunar (农历当公历), swap (日月颠倒), placeholder (1月1日), typo, different
+  id         exact, typo, different (both valid: two people), different_invalid;
+             null when either ID is a guardian's (监护人证件)
+  phone      shared, shared_household (家庭共用), typo, different
+  address    GB/T 2260 segment levels (see standardise_address)
+  gender     same, different
+  household  same, different
+Features read only by rules: newborn (placeholder names), age_gap (a generation).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rapidfuzz.distance import OSA
+
+from tiercare.core.mpi.blocking import BlockingKey
+from tiercare.core.mpi.compare_fields import (
+    ADDRESS_LEVELS,
+    BIRTH_LEVELS,
+    ID_LEVELS,
+    NAME_LEVELS,
+    age_gap_level,
+    compare_addresses,
+    compare_birth,
+    compare_ids,
+    compare_names,
+)
+from tiercare.core.mpi.fellegi_sunter import Comparison
+from tiercare.core.mpi.linker import LinkModel, LinkResult, link, rules_from_settings
+from tiercare.core.mpi.record import PersonRecord
+from tiercare.core.mpi.rules import load_table
+from tiercare.core.mpi.standardise import StandardRecord, standardise_record
+
+PHONE_LEVELS = ("shared", "shared_household", "typo", "different")
+
+
+def _index(levels: tuple[str, ...], label: str | None) -> int:
+    return -1 if label is None else levels.index(label)
+
+
+def shared_phones(records: Sequence[StandardRecord], min_names: int) -> frozenset[str]:
+    """Phones that appear on records of at least ``min_names`` different names:
+    household or shared phones (家庭共用电话), weaker evidence than one's own."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for rec in records:
+        key = rec.name.key or rec.name.text if rec.name is not None else rec.record_id
+        for phone in rec.phones:
+            names[phone.digits].add(key)
+    return frozenset(p for p, n in names.items() if len(n) >= min_names)
+
+
+def person_comparisons(shared: frozenset[str]) -> list[Comparison[StandardRecord]]:
+    """The comparisons of the Chinese person model, given the set of shared phones."""
+
+    def name(a: StandardRecord, b: StandardRecord) -> int:
+        return _index(NAME_LEVELS, compare_names(a.name, b.name))
+
+    def birth(a: StandardRecord, b: StandardRecord) -> int:
+        return _index(BIRTH_LEVELS, compare_birth(a.birth, b.birth))
+
+    def idn(a: StandardRecord, b: StandardRecord) -> int:
+        return _index(ID_LEVELS, compare_ids(a.own_id, b.own_id))
+
+    def phone(a: StandardRecord, b: StandardRecord) -> int:
+        if not a.phones or not b.phones:
+            return -1
+        common = {p.digits for p in a.phones} & {p.digits for p in b.phones}
+        if common:
+            return 1 if common <= shared else 0
+        mob_a = [p.digits for p in a.phones if p.kind == "mobile"]
+        mob_b = [p.digits for p in b.phones if p.kind == "mobile"]
+        if any(OSA.distance(x, y) <= 1 for x in mob_a for y in mob_b):
+            return 2
+        return 3
+
+    def address(a: StandardRecord, b: StandardRecord) -> int:
+        return _index(ADDRESS_LEVELS, compare_addresses(a.address, b.address))
+
+    def gender(a: StandardRecord, b: StandardRecord) -> int:
+        if a.gender is None or b.gender is None:
+            return -1
+        return 0 if a.gender == b.gender else 1
+
+    def household(a: StandardRecord, b: StandardRecord) -> int:
+        if a.household is None or b.household is None:
+            return -1
+        return 0 if a.household == b.household else 1
+
+    def newborn(a: StandardRecord, b: StandardRecord) -> int:
+        pa = a.name is not None and a.name.placeholder
+        pb = b.name is not None and b.name.placeholder
+        return 0 if pa and pb else (1 if pa or pb else -1)
+
+    def age_gap(a: StandardRecord, b: StandardRecord) -> int:
+        return _index(("generation", "none"), age_gap_level(a.birth, b.birth))
+
+    def name_tf(r: StandardRecord) -> str | None:
+        return r.name.text if r.name is not None and not r.name.placeholder else None
+
+    return [
+        Comparison("name", NAME_LEVELS, name, tf_key=name_tf),
+        Comparison("birth", BIRTH_LEVELS, birth),
+        Comparison("id", ID_LEVELS, idn),
+        Comparison("phone", PHONE_LEVELS, phone),
+        Comparison("address", ADDRESS_LEVELS, address),
+        Comparison("gender", ("same", "different"), gender),
+        Comparison("household", ("same", "different"), household),
+        Comparison("newborn", ("both", "one"), newborn, weighted=False),
+        Comparison("age_gap", ("generation", "none"), age_gap, weighted=False),
+    ]
+
+
+def _sorted_key(r: StandardRecord) -> str | None:
+    # Syllables sorted: "Wei Zhang" and 张伟 share a key whatever the order.
+    if r.name is None or r.name.placeholder or not r.name.readings:
+        return None
+    return "".join(sorted(x[0] for x in r.name.readings if x))
+
+
+def person_blocking() -> list[BlockingKey[StandardRecord]]:
+    """Blocking keys: several, so that one wrong field does not lose the pair."""
+
+    def by_id(r: StandardRecord) -> Iterable[str]:
+        if r.id_number is None:
+            return ()
+        # Region + birth date + sequence without the check: catches check-character typos.
+        return (r.id_number.text, "p" + r.id_number.text[:17]) if len(r.id_number.text) == 18 else (r.id_number.text,)
+
+    def surname_birth(r: StandardRecord) -> Iterable[str]:
+        if r.name is None or r.birth is None or not r.name.surname_key:
+            return ()
+        return (f"{r.name.surname_key}|{r.birth.value.isoformat()}",)
+
+    def name_year(r: StandardRecord) -> Iterable[str]:
+        key = _sorted_key(r)
+        return () if key is None or r.birth is None else (f"{key}|{r.birth.value.year}",)
+
+    def name_county(r: StandardRecord) -> Iterable[str]:
+        key = _sorted_key(r)
+        county = r.address.county if r.address is not None else None
+        return () if key is None or county is None else (f"{key}|{county}",)
+
+    def phones(r: StandardRecord) -> Iterable[str]:
+        return tuple(p.digits for p in r.phones)
+
+    def given_year_county(r: StandardRecord) -> Iterable[str]:
+        if r.name is None or r.birth is None or r.address is None or r.address.county is None:
+            return ()
+        given = r.name.given_key
+        return (f"{given}|{r.birth.value.year}|{r.address.county}",) if given else ()
+
+    def birth_household(r: StandardRecord) -> Iterable[str]:
+        # Newborn placeholders have no name key: household + birth date finds them.
+        if r.birth is None:
+            return ()
+        out = [f"{r.household}|{r.birth.value.isoformat()}"] if r.household else []
+        out += [f"{p.digits}|{r.birth.value.year}" for p in r.phones]
+        return out
+
+    return [
+        BlockingKey("id", by_id),
+        BlockingKey("surname_birth", surname_birth),
+        BlockingKey("name_year", name_year),
+        BlockingKey("name_county", name_county),
+        BlockingKey("phone", phones),
+        BlockingKey("given_year_county", given_year_county),
+        BlockingKey("birth_household", birth_household),
+    ]
+
+
+@dataclass
+class PersonLinkage:
+    """Standardised records and the linkage result over them."""
+
+    records: list[StandardRecord]
+    result: LinkResult
+    model: LinkModel[StandardRecord]
+
+
+def person_model(records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None) -> LinkModel[StandardRecord]:
+    settings = settings or load_table("model")
+    shared = shared_phones(records, load_table("phone_rules")["shared_min_names"])
+    return LinkModel(person_comparisons(shared), person_blocking(), rules_from_settings(settings))
+
+
+def link_persons(
+    records: Sequence[PersonRecord],
+    *,
+    today: date,
+    seed: int = 0,
+    settings: Mapping[str, Any] | None = None,
+) -> PersonLinkage:
+    """Standardise and deduplicate person records; records that are not linkable
+    (garbage) take part in nothing and stay alone in their own cluster."""
+    settings = settings or load_table("model")
+    std = [standardise_record(r, today=today) for r in records]
+    model = person_model(std, settings)
+    result = link(std, model, settings, seed=seed, eligible=[r.linkable for r in std])
+    return PersonLinkage(records=std, result=result, model=model)
