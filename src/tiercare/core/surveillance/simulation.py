@@ -51,7 +51,7 @@ def design() -> dict[str, Any]:
 
 def scenarios() -> list[Scenario]:
     """The 42 scenarios, numbered group by group: trend off (m = 0, 1, 2), trend on (m = 0, 1, 2)."""
-    out = []
+    out: list[Scenario] = []
     for g in design()["groups"]:
         for trend in (False, True):
             for m in (0, 1, 2):
