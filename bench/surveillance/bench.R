@@ -12,15 +12,15 @@ ctrl_flex <- list(range = (T_w - 51):T_w, b = 5, w = 3, noPeriods = 10, weightsT
                   pastWeeksNotIncluded = 26, pThresholdTrend = 0.05, thresholdMethod = "nbPlugin",
                   glmWarnings = FALSE)
 stopifnot(all(names(ctrl_flex) %in% names(formals(farringtonFlexible)$control) | names(ctrl_flex) == "range"))
-time_it <- function(expr) { t0 <- proc.time()[["elapsed"]]; force(expr); proc.time()[["elapsed"]] - t0 }
-out <- data.frame(task = character(), rep = integer(), seconds = numeric(), n_series = integer())
+out <- data.frame(task = character(), rep = integer(), seconds = numeric(), cpu = numeric(), n_series = integer())
+cpu_of <- function(st) st[["user.self"]] + st[["sys.self"]]
 for (r in seq_len(reps)) {
-  s <- system.time(suppressWarnings(farringtonFlexible(sw, control = ctrl_flex)))[["elapsed"]]
-  out[nrow(out) + 1, ] <- list("flexible_weekly", r, s, n_w)
+  st <- system.time(suppressWarnings(farringtonFlexible(sw, control = ctrl_flex)))
+  out[nrow(out) + 1, ] <- list("flexible_weekly", r, st[["elapsed"]], cpu_of(st), n_w)
   for (m in c("C1", "C2", "C3")) {
     first <- switch(m, C1 = 8, C2 = 10, C3 = 12)
-    s <- system.time(earsC(sd, control = list(method = m, range = first:T_d)))[["elapsed"]]
-    out[nrow(out) + 1, ] <- list(paste0("ears_", m), r, s, n_d)
+    st <- system.time(earsC(sd, control = list(method = m, range = first:T_d)))
+    out[nrow(out) + 1, ] <- list(paste0("ears_", m), r, st[["elapsed"]], cpu_of(st), n_d)
   }
 }
 write.csv(out, file.path(dir, "r_timings.csv"), row.names = FALSE)

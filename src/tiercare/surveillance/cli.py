@@ -21,7 +21,7 @@ import numpy as np
 
 from tiercare.core.errors import InvalidInput
 from tiercare.core.surveillance.registry import get, names, run
-from tiercare.core.surveillance.series import DAILY, WEEKLY, CountSeries
+from tiercare.core.surveillance.series import DAILY, WEEKLY, CountSeries, SeriesKey
 
 
 def read_series_csv(path: Path) -> CountSeries:
@@ -40,7 +40,7 @@ def read_series_csv(path: Path) -> CountSeries:
     for i, row in enumerate(rows[1:], start=2):
         if len(row) != len(rows[0]):
             raise InvalidInput(f"{path}: line {i} has {len(row)} cells, the header {len(rows[0])}")
-        keys.append((row[0], row[1]))
+        keys.append(SeriesKey(row[0], row[1]))
         try:
             counts.append([float(c) if c.strip() else np.nan for c in row[2:]])
         except ValueError:
@@ -138,3 +138,63 @@ def detect(
         with out.open("w", newline="", encoding="utf-8") as fh:
             n = write_result_csv(result, fh, last=last, include_na=include_na)
     click.echo(f"{n} alarm(s) from {method} on {series.n_series} series", err=True)
+
+
+EVALUATED: dict[str, tuple[str, dict[str, Any]]] = {
+    "farrington_1996": ("farrington", {}),
+    "flexible_r_default": ("farrington_flexible", {}),
+    "noufaily_2013": ("farrington_flexible", {}),  # filled with NOUFAILY_2013 below
+}
+
+
+@surveillance.command("evaluate")
+@click.option("--reps", type=int, default=100, show_default=True, help="Replicates per scenario.")
+@click.option("--scenarios", "only", default="", help="Comma-separated scenario numbers (default: all 42).")
+@click.option(
+    "--k-current", type=float, default=5.0, show_default=True, help="Current outbreak size, in baseline SDs."
+)
+@click.option(
+    "--k-past", type=float, default=5.0, show_default=True, help="Past outbreak size, in baseline SDs."
+)
+@click.option("--seed", type=int, default=2013, show_default=True)
+def evaluate(reps: int, only: str, k_current: float, k_past: float, seed: int) -> None:
+    """POD and FPR of the Farrington methods on the 42 scenarios of Noufaily et al. (2013)."""
+    from rich.progress import Progress
+
+    from tiercare.core.surveillance.farrington_flexible import NOUFAILY_2013
+    from tiercare.core.surveillance.simulation import evaluate_scenario, scenarios
+
+    methods = dict(EVALUATED)
+    methods["noufaily_2013"] = ("farrington_flexible", dict(NOUFAILY_2013))
+    chosen = [s for s in scenarios() if not only or str(s.number) in only.split(",")]
+    if not chosen:
+        raise InvalidInput(f"no scenario among {only!r} (1..42)")
+    rows: list[tuple[int, str, Any]] = []
+    with Progress(transient=True) as bar:
+        task = bar.add_task("scenarios", total=len(chosen) * len(methods))
+        for sc in chosen:
+            for label, (name, params) in methods.items():
+                rng = np.random.default_rng([seed, sc.number])  # same data for every method
+                rows.append(
+                    (
+                        sc.number,
+                        label,
+                        evaluate_scenario(
+                            sc, get(name), params, reps, rng, k_current=k_current, k_past=k_past
+                        ),
+                    )
+                )
+                bar.advance(task)
+    click.echo(f"{'scenario':>8} {'method':20} {'POD':>6} {'POD1':>6} {'sens':>6} {'FPR':>7} {'delay':>6}")
+    for number, label, m in rows:
+        click.echo(
+            f"{number:>8} {label:20} {m.pod:6.3f} {m.pod_first_week:6.3f} {m.sensitivity:6.3f} "
+            f"{m.fpr:7.4f} {m.mean_delay:6.2f}"
+        )
+    for label in methods:
+        ms = [m for _n, lab, m in rows if lab == label]
+        click.echo(
+            f"{'overall':>8} {label:20} {np.mean([m.pod for m in ms]):6.3f} "
+            f"{np.mean([m.pod_first_week for m in ms]):6.3f} {np.mean([m.sensitivity for m in ms]):6.3f} "
+            f"{np.mean([m.fpr for m in ms]):7.4f} {np.nanmean([m.mean_delay for m in ms]):6.2f}"
+        )

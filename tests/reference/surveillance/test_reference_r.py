@@ -64,7 +64,7 @@ KNOWN_DIFFERENCES: dict[tuple[str, int, int], str] = {
         "degenerate trend fit: the 15 reference weeks hold 2 cases, both in the oldest year, so the "
         "log-linear trend diverges (separation); R's glm.fit stops as non-converged with the trend "
         "kept (bound 0.0003), ours meets the deviance criterion and the trend test drops it (bound "
-        "1.40). Both alarm (9 cases)."
+        "1.40). Both alarm (5 cases that week)."
     ),
 }
 

@@ -38,3 +38,11 @@ def test_methods_lists_every_detector(capsys):
     assert main(["surveillance", "methods"]) == 0
     out = capsys.readouterr().out
     assert "farrington_flexible" in out and "moving_percentile" in out
+
+
+def test_evaluate_prints_pod_and_fpr_per_scenario_and_overall(capsys):
+    assert main(["surveillance", "evaluate", "--reps", "3", "--scenarios", "37"]) == 0
+    out = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert out[0].split()[:3] == ["scenario", "method", "POD"]
+    assert sum(line.split()[0] == "37" for line in out[1:]) == 3
+    assert sum(line.startswith("overall") or line.strip().startswith("overall") for line in out) == 3

@@ -46,17 +46,17 @@ def detection_metrics(alarm: npt.ArrayLike, outbreak: npt.ArrayLike) -> Detectio
     if al.shape != ob.shape or al.ndim != 2:
         raise InvalidInput(f"alarm {al.shape} and outbreak {ob.shape} must be the same 2-D shape")
     undecided = np.isnan(al)
-    hit = np.where(undecided, False, al == 1.0)
+    hit = np.asarray((al == 1.0) & ~undecided, dtype=bool)
     quiet = ~ob
     fpr = float(hit[quiet].sum() / max(quiet.sum(), 1))
-    has = ob.any(axis=1)
+    has = np.asarray(ob.any(axis=1), dtype=bool)
     n_out = int(has.sum())
     if n_out == 0:
         return DetectionMetrics(
             fpr, float("nan"), float("nan"), float("nan"), float("nan"), 0, float(undecided.mean())
         )
     first = np.argmax(ob, axis=1)
-    detected_any = (hit & ob).any(axis=1)
+    detected_any = np.asarray((hit & ob).any(axis=1), dtype=bool)
     rows = np.arange(al.shape[0])
     first_hit = hit[rows, first] & has
     sens = float((hit & ob).sum() / ob.sum())
