@@ -6,8 +6,9 @@ e.g. Debian's server started by .ci/run) that server is used instead. Either way
 session gets its own database, migrated to the latest version, dropped at the end.
 
 * ``db``: a connection inside a transaction that is rolled back after the test.
-* ``settings`` / ``container``: point at the session database, for code that opens
-  its own connections (those tests commit; they use unique ids or clean up).
+* ``committed_url``, ``settings`` / ``container``: a second session database for code that
+  opens its own connections and commits (HTTP app, CLI), kept apart so that what those
+  tests leave behind never shows up in the rollback tests' searches.
 """
 
 from __future__ import annotations
@@ -67,17 +68,37 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.release()
 
 
-@pytest.fixture(scope="session")
-def pg_url(pg_admin_url: str) -> Iterator[str]:
-    name = f"tiercare_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+def _session_database(admin_url: str, tag: str) -> str:
+    name = f"tiercare_test_{tag}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = _swap_db(pg_admin_url, name)
+    url = _swap_db(admin_url, name)
     with psycopg.connect(url, autocommit=True) as conn:
         migrate.upgrade(conn)
-    yield url
-    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+    return url
+
+
+def _drop(admin_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """The session database of the rollback tests (``db``): nothing is ever committed here."""
+    url = _session_database(pg_admin_url, "rb")
+    yield url
+    _drop(pg_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def committed_url(pg_admin_url: str) -> Iterator[str]:
+    """A second session database for tests whose code commits (HTTP app, CLI, pools):
+    what they leave behind never shows up in the rollback tests' searches."""
+    url = _session_database(pg_admin_url, "app")
+    yield url
+    _drop(pg_admin_url, url)
 
 
 @pytest.fixture
@@ -92,9 +113,9 @@ def db(pg_url: str) -> Iterator[psycopg.Connection]:
 
 
 @pytest.fixture(scope="session")
-def settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(committed_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home: Path = tmp_path_factory.mktemp("tiercare-app-home")
-    return load_settings(env={"TIERCARE_HOME": str(home), "TIERCARE_DATABASE_URL": pg_url})
+    return load_settings(env={"TIERCARE_HOME": str(home), "TIERCARE_DATABASE_URL": committed_url})
 
 
 @pytest.fixture(scope="session")

@@ -79,12 +79,12 @@ def test_bad_setting_value(tmp_path):
     assert_one_line_error(proc, "TIERCARE_PORT")
 
 
-def test_port_in_use(tmp_path, pg_url):
+def test_port_in_use(tmp_path, committed_url):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        proc = run(tmp_path, "serve", "--port", str(port), env={"TIERCARE_DATABASE_URL": pg_url})
+        proc = run(tmp_path, "serve", "--port", str(port), env={"TIERCARE_DATABASE_URL": committed_url})
     assert_one_line_error(proc, f"port {port} on 127.0.0.1 is already in use")
 
 

@@ -12,8 +12,8 @@ from tiercare.cli import main
 pytestmark = [pytest.mark.pg, pytest.mark.slow]
 
 
-def test_import_then_export(pg_url, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("TIERCARE_DATABASE_URL", pg_url)
+def test_import_then_export(committed_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TIERCARE_DATABASE_URL", committed_url)
     monkeypatch.setenv("TIERCARE_HOME", str(tmp_path / "home"))
     src = tmp_path / "in" / "Organization.ndjson.gz"
     src.parent.mkdir()

@@ -19,9 +19,9 @@ LIMIT = 64 * 1024
 
 
 @pytest.fixture(scope="module")
-def client(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(committed_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     home = tmp_path_factory.mktemp("e2e-home")
-    settings = load_settings(env={"TIERCARE_HOME": str(home), "TIERCARE_DATABASE_URL": pg_url},
+    settings = load_settings(env={"TIERCARE_HOME": str(home), "TIERCARE_DATABASE_URL": committed_url},
                              max_body_bytes=LIMIT, base_url="http://testserver")
     container = build(settings)
     with container.database.connect(autocommit=True) as conn:

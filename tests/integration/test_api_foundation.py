@@ -15,8 +15,8 @@ def client(container):
 
 
 @pytest.fixture(scope="module")
-def token(pg_url):
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+def token(committed_url):
+    with psycopg.connect(committed_url, autocommit=True) as conn:
         return create_token(conn, "test-client")
 
 

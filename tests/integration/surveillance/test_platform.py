@@ -158,11 +158,11 @@ def test_timeliness_by_legal_limit(region, store):
     assert rows["24h"]["cases"] == 8 and rows["24h"]["on_time"] == 7
 
 
-def test_api_lists_signals_and_takes_steps(container, pg_url):
+def test_api_lists_signals_and_takes_steps(container, committed_url):
     api_store = PgSurveillance(container.database.connection)
     api_store.save_signals([SignalCandidate(DAY, "339099", "mumps", "ears_c2", {"alpha": 0.001}, 6.0, 1.2, 4.1,
                                             (DAY.isoformat(),), (6.0,))], "onset")
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+    with psycopg.connect(committed_url, autocommit=True) as conn:
         token = create_token(conn, "cdc-zhao")
     from tiercare.api.app import create_app
 
@@ -186,7 +186,7 @@ def test_api_lists_signals_and_takes_steps(container, pg_url):
         r = client.get("/api/surveillance/timeliness?from=2024-01-01", headers=auth)
         assert r.status_code == 400 and "'to'" in r.json()["issue"][0]["diagnostics"]
         assert client.get("/api/surveillance/diseases", headers=auth).json()[0]["key"] == "plague"
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+    with psycopg.connect(committed_url, autocommit=True) as conn:
         conn.execute("DELETE FROM surv_signal_event WHERE signal_id = %s", (sid,))
         conn.execute("DELETE FROM surv_signal WHERE id = %s", (sid,))
 
