@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -79,7 +80,8 @@ def parse_json(raw: bytes) -> Any:
 
 
 def http_date(res: StoredResource) -> str:
-    return format_datetime(res.last_updated, usegmt=True)
+    # usegmt needs tzinfo == UTC exactly; a server in another zone (Etc/UTC included) returns its own
+    return format_datetime(res.last_updated.astimezone(UTC), usegmt=True)
 
 
 # Fallback when the core has no summary.summarize: elements kept by _summary=true in
