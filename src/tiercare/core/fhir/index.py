@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from tiercare.core.errors import NotSupported
 from tiercare.core.fhir.definitions import Definitions, SearchParam, definitions
+from tiercare.core.fhir.fastpath import FastFn, compile_fast
 from tiercare.core.fhir.fhirpath import Compiler, Env, FhirPathUnsupported, Fn, Node, root_keys, spine_nodes
 from tiercare.core.fhir.values import (
     MAX_DATE,
@@ -354,12 +355,13 @@ class Extractor:
 
     param: SearchParam
     fn: Fn
-    components: tuple[tuple[str, str, Fn], ...] = ()
+    components: tuple[tuple[str, str, Fn, FastFn | None], ...] = ()
     needs: frozenset[str] | None = None  # top-level JSON keys one of which must be present
+    fast: FastFn | None = None  # generated selector (fastpath) doing what ``fn`` does, when plain
 
     def rows(self, resource: dict[str, Any], tz: tzinfo = UTC, env: Env | None = None) -> Rows:
         env = env or Env(resource)
-        items = self.fn(env.root, env)
+        items = self.fast(resource) if self.fast is not None else self.fn(env.root, env)
         if not items:
             return []
         name = self.param.name
@@ -372,8 +374,9 @@ class Extractor:
         out: Rows = []
         for item in items:
             per_component: list[list[IndexRow]] = []
-            for cname, ctype, cfn in self.components:
-                rows = ([r for v, t in cfn([item], env) for r in _convert(env, ctype, cname, v, t, tz)]
+            for cname, ctype, cfn, cfast in self.components:
+                citems = cfast(item[0]) if cfast is not None else cfn([item], env)
+                rows = ([r for v, t in citems for r in _convert(env, ctype, cname, v, t, tz)]
                         if ctype in _CONVERTERS else [])
                 if not rows:
                     break
@@ -413,11 +416,12 @@ class CompileReport:
 class Indexer:
     """Compiled extractors for every supported type, built lazily per type and kept."""
 
-    def __init__(self, defs: Definitions) -> None:
+    def __init__(self, defs: Definitions, use_fast: bool = True) -> None:
         self.defs = defs
         self.compiler = Compiler(defs)
         self._by_type: dict[str, list[Extractor]] = {}
         self.failures: dict[str, list[tuple[str, str]]] = {}
+        self.use_fast = use_fast
 
     def extractors(self, resource_type: str) -> list[Extractor]:
         hit = self._by_type.get(resource_type)
@@ -440,12 +444,17 @@ class Indexer:
         for p in params:
             try:
                 fn, types = self.compiler.compile_typed(p.expression, rt, memoize=True)
-                comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types, memoize=True)[0])
+                single = next(iter(types)) if len(types) == 1 else None
+                comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types, memoize=True)[0],
+                               compile_fast(c.expression, single, self.compiler.tables, relative=True)
+                               if single and self.use_fast else None)
                               for c in p.components)
             except FhirPathUnsupported as exc:
                 failures.append((p.name, str(exc)))
                 continue
-            out.append(Extractor(p, fn, comps, root_keys(p.expression, rt, self.compiler.tables)))
+            tables = self.compiler.tables
+            out.append(Extractor(p, fn, comps, root_keys(p.expression, rt, tables),
+                                 compile_fast(p.expression, rt, tables) if self.use_fast else None))
         self.compiler.shared = None
         self.failures[rt] = failures
         return out
