@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 from tiercare.core.errors import NotSupported
@@ -273,6 +273,7 @@ def _reference_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[Inde
         yield ReferenceRow(param, _str(value.get("type")), None, None, None, id_sys, id_val)
 
 
+@lru_cache(maxsize=65536)  # the same patients and encounters are referenced again and again
 def parse_reference(ref: str) -> tuple[str | None, str | None, str | None, str | None]:
     """(type, id, absolute url or None, version) of a literal reference (R4 §2.3.0 references).
 
