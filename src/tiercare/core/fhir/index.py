@@ -367,11 +367,11 @@ class Extractor:
             return []
         name = self.param.name
         if not self.components:
-            kind = self.param.type
-            if len(items) == 1:
-                v, t = items[0]
-                return _convert(env, kind, name, v, t, tz)
-            return [row for v, t in items for row in _convert(env, kind, name, v, t, tz)]
+            # Converted directly: cheaper than sharing conversions through the memo, which
+            # only composites (several parameters over the same component) profit from.
+            convert = _CONVERTERS[self.param.type]
+            return [row for v, t in items if t[0].islower() or v.__class__ is dict
+                    for row in convert(name, v, t, tz)]
         out: Rows = []
         for item in items:
             per_component: list[list[IndexRow]] = []
