@@ -356,7 +356,8 @@ class Extractor:
 
     param: SearchParam
     fn: Fn
-    components: tuple[tuple[str, str, Fn, FastFn | None], ...] = ()
+    # (name, type, closure, generated selector per context type key) of each component
+    components: tuple[tuple[str, str, Fn, dict[str, FastFn] | None], ...] = ()
     needs: frozenset[str] | None = None  # top-level JSON keys one of which must be present
     fast: FastFn | None = None  # generated selector (fastpath) doing what ``fn`` does, when plain
 
@@ -376,7 +377,8 @@ class Extractor:
         for item in items:
             per_component: list[list[IndexRow]] = []
             for cname, ctype, cfn, cfast in self.components:
-                citems = cfast(item[0]) if cfast is not None else cfn([item], env)
+                fast = cfast.get(item[1]) if cfast is not None else None
+                citems = fast(item[0]) if fast is not None else cfn([item], env)
                 rows = ([r for v, t in citems for r in _convert(env, ctype, cname, v, t, tz)]
                         if ctype in _CONVERTERS else [])
                 if not rows:
@@ -445,10 +447,8 @@ class Indexer:
         for p in params:
             try:
                 fn, types = self.compiler.compile_typed(p.expression, rt, memoize=True)
-                single = next(iter(types)) if len(types) == 1 else None
                 comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types, memoize=True)[0],
-                               compile_fast(c.expression, single, self.compiler.tables, relative=True)
-                               if single and self.use_fast else None)
+                               self._fast_components(c.expression, types) if self.use_fast else None)
                               for c in p.components)
             except FhirPathUnsupported as exc:
                 failures.append((p.name, str(exc)))
@@ -458,6 +458,17 @@ class Indexer:
                                  compile_fast(p.expression, rt, tables) if self.use_fast else None))
         self.compiler.shared = None
         self.failures[rt] = failures
+        return out
+
+    def _fast_components(self, text: str, types: frozenset[str]) -> dict[str, FastFn] | None:
+        """A generated selector for a component per context type (``Observation`` and
+        ``Observation.component`` for the combo-* composites); None unless all are plain."""
+        out: dict[str, FastFn] = {}
+        for t in types:
+            fn = compile_fast(text, t, self.compiler.tables, relative=True)
+            if fn is None:
+                return None
+            out[t] = fn
         return out
 
     def extract(self, resource: dict[str, Any], tz: tzinfo = UTC) -> Rows:
