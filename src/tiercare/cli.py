@@ -269,8 +269,13 @@ def _register_feature_commands() -> None:
     from tiercare.plugins import commands
 
     for command in commands():
-        if command.name not in cli.commands:
+        existing = cli.commands.get(command.name or "")
+        if existing is None:
             cli.add_command(command)
+        elif isinstance(existing, click.Group) and isinstance(command, click.Group):
+            # groups of the same name merge: an extension can add subcommands to a built-in group
+            for name, sub in command.commands.items():
+                existing.commands.setdefault(name, sub)
 
 
 # ---- entry point ---------------------------------------------------------

@@ -17,6 +17,8 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "tiercare.fhir_cli:fhir_import",
     "tiercare.fhir_cli:fhir_export",
     "tiercare.synth.cli:synth",
+    "tiercare.surveillance.cli:surveillance",
+    "tiercare.surveillance.run_cli:surveillance_platform",
 )
 
 

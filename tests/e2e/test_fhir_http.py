@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -89,3 +90,42 @@ def test_openapi_document(client):
     doc = TestClient(client.app).get("/openapi.json").json()
     assert doc["openapi"].startswith("3.")
     assert "/fhir/R4/{type}/{id}" in doc["paths"]
+
+
+def _poll(client, url):
+    import time
+
+    for _ in range(200):
+        r = client.get(url)
+        if r.status_code != 202:
+            return r
+        time.sleep(0.05)
+    raise AssertionError("export did not finish")
+
+
+def test_import_then_export_bulk_data(client):
+    ndjson = "\n".join(json.dumps(r) for r in [
+        {"resourceType": "Patient", "id": "bulk-e2e-p", "gender": "female"},
+        {"resourceType": "Observation", "id": "bulk-e2e-o", "status": "final", "code": {"text": "bp"},
+         "subject": {"reference": "Patient/bulk-e2e-p"}},
+        {"resourceType": "Organization", "id": "bulk-e2e-org", "name": "county hospital"},
+    ]) + "\nnot json\n"
+    r = client.post("/fhir/R4/$import", content=ndjson.encode(), headers={"content-type": "application/fhir+ndjson"})
+    assert r.status_code == 200
+    issues = r.json()["issue"]
+    assert "3 created" in issues[0]["diagnostics"] or "unchanged" in issues[0]["diagnostics"]
+    assert issues[1]["diagnostics"] == "request:4: the request body is not valid JSON"
+    r = client.get("/fhir/R4/Patient/$export", params={"_type": "Patient,Observation"})
+    assert r.status_code == 202
+    status_url = r.headers["content-location"]
+    done = _poll(client, status_url.replace("http://testserver", ""))
+    assert done.status_code == 200
+    out = {o["type"]: o for o in done.json()["output"]}
+    assert set(out) == {"Patient", "Observation"}
+    lines = client.get(out["Observation"]["url"].replace("http://testserver", "")).text.splitlines()
+    assert any(json.loads(x)["id"] == "bulk-e2e-o" for x in lines)
+    r = client.get("/fhir/R4/$export", params={"_type": "Organization", "_since": "2000-01-01T00:00:00Z"})
+    done = _poll(client, r.headers["content-location"].replace("http://testserver", ""))
+    assert [o["type"] for o in done.json()["output"]] == ["Organization"]
+    assert client.get("/fhir/R4/$export", params={"_type": "Nope"}).status_code == 404
+    assert client.get("/fhir/R4/$export-poll-status/0123").status_code == 404

@@ -110,8 +110,11 @@ def fhir_routes(container: Container) -> list[Route]:
         doc = openapi_document(sorted(router.service.core.resource_types))
         return Response(orjson.dumps(doc), media_type="application/json")
 
+    from tiercare.api.fhir_bulk import bulk_routes
+
     return [
         Route("/openapi.json", openapi, methods=["GET"]),
+        *bulk_routes(container, router, BASE),
         Route(BASE, endpoint, methods=METHODS),
         Route(BASE + "/{path:path}", endpoint, methods=METHODS),
     ]

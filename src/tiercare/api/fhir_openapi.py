@@ -31,6 +31,7 @@ def openapi_document(resource_types: list[str]) -> dict[str, Any]:
     vid = {"name": "vid", "in": "path", "required": True, "schema": {"type": "string"}}
     count = {"name": "_count", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}}
     since = {"name": "_since", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}}
+    typ = {"name": "_type", "in": "query", "required": False, "schema": {"type": "string"}}
     p = "/fhir/R4"
     return {
         "openapi": "3.0.3",
@@ -49,5 +50,11 @@ def openapi_document(resource_types: list[str]) -> dict[str, Any]:
                                      "delete": _op("delete", [rt, rid])},
             f"{p}/{{type}}/{{id}}/_history": {"get": _op("instance history", [rt, rid, count, since])},
             f"{p}/{{type}}/{{id}}/_history/{{vid}}": {"get": _op("vread", [rt, rid, vid])},
+            f"{p}/$export": {"get": {**_op("Bulk Data export (system)", [typ, since]),
+                                     "responses": {"202": {"description": "accepted; poll Content-Location"},
+                                                   "400": _OUTCOME, "404": _OUTCOME}}},
+            f"{p}/$import": {"post": {"summary": "NDJSON import", "requestBody": {"required": True, "content": {
+                "application/fhir+ndjson": {"schema": {"type": "string"}}}},
+                "responses": {"200": _OUTCOME, "400": _OUTCOME, "413": _OUTCOME}}},
         },
     }

@@ -22,7 +22,6 @@ from typing import Any
 import jsonpatch
 
 from tiercare.core.errors import (
-    Conflict,
     Gone,
     InvalidInput,
     NotFound,
@@ -61,6 +60,7 @@ class FhirCore:
     extract_index: Callable[[Resource], Any] | None = None
     parse_search: Callable[[str, list[tuple[str, str]], bool], Any] | None = None
     search_params: Callable[[str], dict[str, Any]] = field(default=lambda rt: {})
+    summarize: Callable[[Resource, str | None, tuple[str, ...]], Resource] | None = None  # _summary/_elements
 
 
 @cache
@@ -112,7 +112,7 @@ class FhirService:
         if not ID_RE.match(id):
             raise InvalidInput("resource id must match [A-Za-z0-9-.]{1,64}")
 
-    def _prepare(self, resource_type: str, body: Any, id: str, version: int, ts: datetime) -> tuple[Resource, Any]:
+    def prepare(self, resource_type: str, body: Any, id: str, version: int, ts: datetime) -> tuple[Resource, Any]:
         """Check the body, set id and meta, validate, extract the search index."""
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object (a FHIR resource)")
@@ -174,7 +174,7 @@ class FhirService:
                 return found[0], False
         ts = self.clock()
         new_id = id or self.new_id()
-        resource, index = self._prepare(resource_type, body, new_id, 1, ts)
+        resource, index = self.prepare(resource_type, body, new_id, 1, ts)
         op = WriteOp(resource_type, new_id, 1, ts, "POST", resource, index=index, expect_version=0)
         self._emit(s, op, sink)
         return StoredResource(resource_type, new_id, 1, ts, False, resource, "POST"), True
@@ -198,7 +198,7 @@ class FhirService:
         if cur is not None and not cur.deleted and isinstance(body, dict) and _same_content(cur.body, body):
             return cur, False  # no-op update: no new version (keeps re-imports idempotent)
         ts = self.clock()
-        resource, index = self._prepare(resource_type, body, id, version, ts)
+        resource, index = self.prepare(resource_type, body, id, version, ts)
         op = WriteOp(resource_type, id, version, ts, method, resource, index=index,
                      expect_version=version - 1)
         self._emit(s, op, sink)
@@ -309,6 +309,7 @@ def _same_content(stored: Resource | None, body: Resource) -> bool:
 
     def strip(r: Resource) -> Resource:
         out = dict(r)
+        out.pop("id", None)  # compared below: the body may omit it
         meta = dict(out.get("meta") or {}) if isinstance(out.get("meta"), dict) else {}
         meta.pop("versionId", None)
         meta.pop("lastUpdated", None)
@@ -321,4 +322,4 @@ def _same_content(stored: Resource | None, body: Resource) -> bool:
     return strip(stored) == strip(body) and (body.get("id") in (None, stored.get("id")))
 
 
-__all__ = ["Conflict", "FhirCore", "FhirService", "OutcomeError", "instant", "parse_etag", "patient_compartment"]
+__all__ = ["FhirCore", "FhirService", "OutcomeError", "instant", "parse_etag", "patient_compartment"]

@@ -27,6 +27,7 @@ def load_core() -> FhirCore:
     validate = _optional("tiercare.core.fhir.validation", "validate")
     extract = _optional("tiercare.core.fhir.index", "extract")  # -> list of typed rows (index.ROW_KINDS)
     parse = _optional("tiercare.core.fhir.search", "parse_search")
+    summarize = _optional("tiercare.core.fhir.summary", "summarize")
     supported = frozenset(t for t in defs.resource_types if t not in ("OperationOutcome", "Bundle"))
 
     def _validate(resource: dict[str, Any]) -> list[Any]:
@@ -44,4 +45,5 @@ def load_core() -> FhirCore:
         extract_index=_extract if extract is not None else None,
         parse_search=_parse if parse is not None else None,
         search_params=defs.search_params,
+        summarize=(lambda r, summary, elements: summarize(r, summary, elements, defs)) if summarize else None,
     )

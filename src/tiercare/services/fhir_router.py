@@ -82,9 +82,8 @@ def http_date(res: StoredResource) -> str:
     return format_datetime(res.last_updated, usegmt=True)
 
 
-# Elements kept by _summary=true in addition to the mandatory ones (R4 search.html#summary:
-# "elements marked as summary"); the store keeps no per-element summary flag, so the
-# common top-level summary elements are listed here. Documented in docs/fhir-store.md.
+# Fallback when the core has no summary.summarize: elements kept by _summary=true in
+# addition to the mandatory ones (R4 search.html#summary), a fixed list of common ones.
 _SUMMARY_ALWAYS = ("resourceType", "id", "meta", "implicitRules")
 _SUMMARY_COMMON = ("identifier", "status", "code", "subject", "patient", "name", "gender", "birthDate", "active",
                    "category", "effectiveDateTime", "period", "class", "type", "intent", "authoredOn",
@@ -286,10 +285,14 @@ class FhirRouter:
             bundle["total"] = page.total
         bundle["link"] = links
         entries: list[dict[str, Any]] = []
+        view = self.service.core.summarize
         if summary != "count":
             for r in page.matches:
+                body = r.body or {}
+                if summary or elements:
+                    body = view(body, summary, tuple(elements or ())) if view else shape(body, summary, elements)
                 entries.append({"fullUrl": f"{self.base}/{r.resource_type}/{r.id}",
-                                "resource": shape(r.body or {}, summary, elements), "search": {"mode": "match"}})
+                                "resource": body, "search": {"mode": "match"}})
             for r in page.included:
                 entries.append({"fullUrl": f"{self.base}/{r.resource_type}/{r.id}",
                                 "resource": r.body, "search": {"mode": "include"}})

@@ -77,3 +77,15 @@ def test_export_writes_ndjson_per_type(router, tmp_path):
     assert n >= 1
     rows = [json.loads(x) for x in (tmp_path / "out" / "Organization.ndjson").read_text().splitlines()]
     assert any(r["id"] == "exp-org" and r["name"] == "Xian hospital" for r in rows)
+
+
+@pytest.mark.slow
+def test_import_with_worker_processes_gives_the_same_result(router, db):
+    lines = [("mem", i, json.dumps({"resourceType": "Patient", "id": f"wk-{i}", "gender": "male",
+                                    "name": [{"text": "張偉"}]}).encode()) for i in range(1, 41)]
+    lines.insert(5, ("mem", 99, b"{bad"))
+    report = BulkImporter(router.store, router.service, batch_size=10, workers=2).run(iter(lines), analyze=False)
+    assert (report.created, [e.line for e in report.errors]) == (40, [99])
+    rows = db.execute("SELECT count(*) FROM fhir_string WHERE resource_id LIKE 'wk-%%' AND param = 'name' "
+                      "AND value = '张伟'").fetchone()[0]
+    assert rows == 40

@@ -62,15 +62,15 @@ long <- function(set, m, rng, ub, al, ex = NULL) {
   data.frame(set = set,
              series = rep(seq_len(S) - 1L, each = length(rng)),
              t = rep(rng - 1L, times = S),
-             upperbound = sprintf("%.17g", as.vector(t(ub))),
+             upperbound = sprintf("%.15g", as.vector(t(ub))),
              alarm = as.integer(as.vector(t(al))),
-             expected = if (is.null(ex)) NA else sprintf("%.17g", as.vector(t(ex))))
+             expected = if (is.null(ex)) "" else sprintf("%.15g", as.vector(t(ex))))
 }
 
 # ---- EARS C1 / C2 / C3 on the daily series ----------------------------------
 ears_sets <- list(
   C1 = list(method = "C1"), C2 = list(method = "C2"), C3 = list(method = "C3"),
-  C1_a05 = list(method = "C1", alpha = 0.05), C3_b10 = list(method = "C3", baseline = 10),
+  C3_b10_a01 = list(method = "C3", baseline = 10, alpha = 0.01),
   C1_minsigma = list(method = "C1", minSigma = 0.5), C2_minsigma = list(method = "C2", minSigma = 1)
 )
 sts_d <- sts(observed = t(daily), frequency = 365)

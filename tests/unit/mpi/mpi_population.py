@@ -116,10 +116,17 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
     twin = base("区子涵", "2015-09-09", False, "C11")
     out.append((replace(twin, record_id="twin1-a", id_number=None), "twin1"))
     out.append((replace(twin, record_id="twin2-a", name="区梓萱", id_number=None), "twin2"))
-    # Twins whose names differ by one character: a person decides.
+    # Twins whose names differ by one character, each with an ID on another
+    # record: a person decides on the records without ID.
     close = base("仇明浩", "2012-04-04", True, "C12")
     out.append((replace(close, record_id="ctwin1-a", id_number=None), "ctwin1"))
     out.append((replace(close, record_id="ctwin2-a", name="仇明洋", id_number=None), "ctwin2"))
+    out.append((replace(close, record_id="ctwin1-b", facility="F-county"), "ctwin1"))
+    out.append((replace(close, record_id="ctwin2-b", name="仇明洋", facility="F-county",
+                        id_number=id_number(COUNTY, date(2012, 4, 4), True, rng)), "ctwin2"))
+    # A name typo in a single-birth household: one person.
+    solo = base("仇明杰", "2013-05-06", True, "C17")
+    out += _pair("household_typo", solo, name="仇明洁", id_number=None)
     # Husband and wife share the household phone.
     husband = base("朴正浩", "1970-03-03", True, "C13")
     out.append((replace(husband, record_id="husband-a"), "husband"))
@@ -128,6 +135,11 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
     baby = base("曾某某之子", "2025-03-01", True, "C14")
     out.append((replace(baby, record_id="newborn-a", id_number=None), "newborn"))
     out.append((replace(baby, record_id="newborn-b", name="曾浩然", facility="F-township"), "newborn"))
+    # A newborn placeholder in a household with twins born that day: any baby.
+    tw = base("韩某之子", "2025-05-05", True, "C16")
+    out.append((replace(tw, record_id="nbtwin-a", id_number=None), "nbtwin_a"))
+    out.append((replace(tw, record_id="nbtwin1-b", name="韩浩宇", id_number=None), "nbtwin_a"))
+    out.append((replace(tw, record_id="nbtwin2-b", name="韩子墨", id_number=None), "nbtwin2"))
     # Garbage copies of a real person: never linked.
     victim = base("王建国", "1961-12-12", True, "C15")
     out.append((replace(victim, record_id="victim-a"), "victim"))

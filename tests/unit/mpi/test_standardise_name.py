@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tiercare.core.mpi.pinyin import parse_pinyin
+from tiercare.core.mpi.pinyin import parse_pinyin, syllables
 from tiercare.core.mpi.standardise_name import standardise_name
 
 
@@ -106,3 +108,16 @@ def test_one_character_name_is_kept_with_a_warning():
 def test_control_characters_are_removed_and_reported():
     got, issues = std("张\u0007伟\u200b")
     assert got.text == "张伟" and "control_characters" in issues
+
+
+@given(st.lists(st.sampled_from(sorted(syllables())), min_size=1, max_size=4))
+def test_pinyin_syllables_separated_by_spaces_parse_back(sylls):
+    assert parse_pinyin(" ".join(sylls)) == tuple(sylls)
+    assert parse_pinyin("'".join(s.upper() for s in sylls)) == tuple(sylls)
+
+
+@given(st.text(max_size=40))
+def test_any_text_gives_a_name_or_an_issue_never_a_crash(raw):
+    issues = []
+    got = standardise_name(raw, issues)
+    assert got is not None or issues

@@ -1,6 +1,8 @@
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tiercare.core.errors import InvalidInput
 from tiercare.core.mpi.fhir_patient import from_fhir_patient
@@ -122,3 +124,19 @@ def test_odd_fhir_content_does_not_crash():
     assert rec.name is None and rec.id_number is None and rec.phones == ()
     with pytest.raises(InvalidInput):
         from_fhir_patient({"resourceType": "Observation"})
+
+
+@given(
+    st.text(max_size=30), st.text(max_size=12), st.text(max_size=20), st.text(max_size=20),
+    st.lists(st.text(max_size=20), max_size=3), st.text(max_size=14),
+)
+def test_arbitrary_input_never_crashes_and_garbage_is_never_linkable(name, gender, birth, idn, phones, code):
+    rec = standardise_record(
+        PersonRecord(record_id="x", name=name, gender=gender, birth_date=birth, id_number=idn, phones=tuple(phones),
+                     address_code=code),
+        today=TODAY,
+    )
+    if rec.linkable:
+        assert (rec.name is not None and not rec.name.placeholder) or (rec.own_id is not None and rec.own_id.valid) or (
+            rec.name is not None and rec.birth is not None
+        )

@@ -73,7 +73,7 @@ def test_chronic_care_and_contracts_are_realistic(region8k: Run) -> None:
 
 def test_referrals_closed_loop_and_notifiable_timeliness(region8k: Run) -> None:
     s = region8k.stats
-    assert s["referral.up.requested"] == s["referral.up.accepted"] + s["referral.up.rejected"]
+    assert s["referral.up.requested"] == s["referral.up.accepted"] + s["referral.up.rejected"] + s["referral.up.cancelled"]
     assert s["referral.down.completed"] > 0 and s["referral.followup_14d"] > 0
     tasks = [orjson.loads(x) for x in region8k.lines["Task"]]
     statuses = Counter(t["status"] for t in tasks)

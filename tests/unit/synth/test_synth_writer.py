@@ -80,3 +80,15 @@ def test_cli_report_prints_targets(plain: Path) -> None:
     assert "县域就诊率" in result.output and "88.0%" in result.output
     result = CliRunner().invoke(synth, ["--residents", "200"])
     assert result.exit_code != 0
+
+
+@pytest.mark.slow
+def test_cli_generates_several_years(tmp_path: Path) -> None:
+    out = tmp_path / "two"
+    result = CliRunner().invoke(synth, ["--residents", "300", "--years", "2", "--seed", "5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    m = read_manifest(out)
+    assert m["days"] == 731 and m["years"] == 2  # 2024 is a leap year
+    enc = [orjson.loads(x) for x in (out / "Encounter.ndjson").read_bytes().splitlines()]
+    years = {e["period"]["start"][:4] for e in enc}
+    assert years == {"2024", "2025"}

@@ -364,6 +364,12 @@ class PgFhirSession:
     def flush_audit(self) -> None:
         if not self._audit:
             return
+        if len(self._audit) <= 2:  # one read or write: a plain INSERT is cheaper than a COPY
+            for row in self._audit:
+                self.conn.execute("INSERT INTO audit_log (actor, action, resource_type, resource_id, outcome, detail) "
+                                  "VALUES (%s, %s, %s, %s, %s, %s::jsonb)", row)
+            self._audit.clear()
+            return
         with self.conn.cursor() as cur:
             with cur.copy("COPY audit_log (actor, action, resource_type, resource_id, outcome, detail) "
                           "FROM STDIN") as cp:

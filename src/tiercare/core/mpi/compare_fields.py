@@ -112,7 +112,7 @@ def compare_birth(a: BirthDate | None, b: BirthDate | None) -> str | None:
     if (a.placeholder or b.placeholder) and va.year == vb.year:
         return "placeholder"
     # One digit wrong or two adjacent digits swapped (1985 -> 1958): OSA distance 1.
-    if OSA.distance(va.strftime("%Y%m%d"), vb.strftime("%Y%m%d")) <= 1:
+    if OSA.distance(a.digits, b.digits) <= 1:
         return "typo"
     return "different"
 

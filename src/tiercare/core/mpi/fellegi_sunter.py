@@ -6,8 +6,9 @@ the log-odds of a match is logit(λ) + Σ_k log(m_k[l] / u_k[l]), with
 m = P(level | match) and u = P(level | non-match). Estimation follows Winkler
 (1988, "Using the EM algorithm for weight computation in the Fellegi–Sunter
 model") and Splink's practice: u from random record pairs (almost all non-matches),
-then EM for m and λ on the blocked candidate pairs with u held fixed. A null level
-(-1: a value missing on either side) contributes nothing.
+then EM for m and λ on the blocked candidate pairs, u either held fixed or
+re-estimated there too (``update_u``, see `expectation_maximisation`). A null
+level (-1: a value missing on either side) contributes nothing.
 
 Term-frequency adjustment (as Splink's, after Winkler 2000): on the exact level
 of a comparison with a ``tf_key``, the weight uses the frequency of the agreed

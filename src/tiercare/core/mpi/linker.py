@@ -1,8 +1,9 @@
 """The linkage pipeline, generic over the record type (匹配流程).
 
 standardised records -> blocking -> comparison vectors -> u from random pairs ->
-EM for m and λ -> match probabilities (+ term-frequency adjustment) -> rules ->
-constrained clustering. Pure: randomness comes from the ``seed`` argument, data
+EM for m (and u, λ) on the candidates -> match probabilities, scored with m from
+EM, u from random pairs and λ over all pairs (+ term-frequency adjustment) ->
+rules -> constrained clustering. Pure: randomness comes from the ``seed`` argument, data
 and thresholds from the ``settings`` mapping (``data/model.toml`` by default).
 `tiercare.core.mpi.person_model` instantiates it for Chinese person records; the
 FEBRL benchmark instantiates it for FEBRL's fields.

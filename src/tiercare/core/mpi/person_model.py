@@ -11,7 +11,9 @@ Comparisons (levels strongest first; null when either side is missing):
   address    GB/T 2260 segment levels (see standardise_address)
   gender     same, different
   household  same, different
-Features read only by rules: newborn (placeholder names), age_gap (a generation).
+Features read only by rules: newborn (placeholder names: both, one in a household
+with a multiple birth, one), age_gap (a generation), multiple_birth (the pair
+shares a household/phone + birth date that carries two valid ID numbers).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from tiercare.core.mpi.linker import LinkModel, LinkResult, link, rules_from_set
 from tiercare.core.mpi.record import PersonRecord
 from tiercare.core.mpi.rules import load_table
 from tiercare.core.mpi.standardise import StandardRecord, standardise_record
+from tiercare.core.mpi.standardise_name import StandardName
 
 PHONE_LEVELS = ("shared", "shared_household", "typo", "different")
 
@@ -60,8 +63,64 @@ def shared_phones(records: Sequence[StandardRecord], min_names: int) -> frozense
     return frozenset(p for p, n in names.items() if len(n) >= min_names)
 
 
-def person_comparisons(shared: frozenset[str]) -> list[Comparison[StandardRecord]]:
-    """The comparisons of the Chinese person model, given the set of shared phones."""
+def _birth_keys(rec: StandardRecord) -> list[str]:
+    if rec.birth is None:
+        return []
+    day = rec.birth.value.isoformat()
+    keys = [f"h|{rec.household}|{day}"] if rec.household else []
+    return keys + [f"p|{p.digits}|{day}" for p in rec.phones]
+
+
+def multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
+    """Household (or phone) + birth-date keys of two or more babies (twins,
+    双胞胎/多胞胎): a newborn placeholder there could be any of them. Named
+    records count as one baby when their names are close (a typo or homophone of
+    one name is not a second child); two different placeholders (之子 and 之女)
+    are two babies."""
+    named: dict[str, list[StandardName]] = defaultdict(list)
+    placeholders: dict[str, set[str]] = defaultdict(set)
+    for rec in records:
+        if rec.name is None:
+            continue
+        for key in _birth_keys(rec):
+            if rec.name.placeholder:
+                placeholders[key].add(rec.name.text)
+            else:
+                named[key].append(rec.name)
+    out = {k for k, v in placeholders.items() if len(v) >= 2}
+    for key, names in named.items():
+        distinct: list[StandardName] = []
+        for name in names:
+            if all(compare_names(name, d) not in _SAME_NAME for d in distinct):
+                distinct.append(name)
+        if len(distinct) >= 2:
+            out.add(key)
+    return frozenset(out)
+
+
+def id_multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
+    """Household (or phone) + birth-date keys carrying two or more different valid
+    own ID numbers: certainly twins or more (多胞胎). Only there are two records
+    with names one character apart and no ID agreement held for review; elsewhere
+    that pattern is, by far, one person with a typo."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for rec in records:
+        own = rec.own_id
+        if own is not None and own.valid:
+            for key in _birth_keys(rec):
+                ids[key].add(own.text)
+    return frozenset(k for k, v in ids.items() if len(v) >= 2)
+
+
+_SAME_NAME = frozenset({"exact", "script", "pinyin", "homophone", "shape", "edit1"})
+
+
+def person_comparisons(
+    shared: frozenset[str], multiple: frozenset[str] = frozenset(), twins: frozenset[str] = frozenset()
+) -> list[Comparison[StandardRecord]]:
+    """The comparisons of the Chinese person model, given the set of shared phones,
+    the household/birth-date keys of multiple births judged by names
+    (``multiple``) and by valid ID numbers (``twins``)."""
 
     def name(a: StandardRecord, b: StandardRecord) -> int:
         return _index(NAME_LEVELS, compare_names(a.name, b.name))
@@ -100,7 +159,17 @@ def person_comparisons(shared: frozenset[str]) -> list[Comparison[StandardRecord
     def newborn(a: StandardRecord, b: StandardRecord) -> int:
         pa = a.name is not None and a.name.placeholder
         pb = b.name is not None and b.name.placeholder
-        return 0 if pa and pb else (1 if pa or pb else -1)
+        if pa and pb:
+            return 0
+        if not (pa or pb):
+            return -1
+        return 1 if any(k in multiple for k in _birth_keys(a) + _birth_keys(b)) else 2
+
+    def multiple_birth(a: StandardRecord, b: StandardRecord) -> int:
+        if a.birth is None or b.birth is None:
+            return -1
+        common = set(_birth_keys(a)) & set(_birth_keys(b))
+        return 0 if common & twins else 1
 
     def age_gap(a: StandardRecord, b: StandardRecord) -> int:
         return _index(("generation", "none"), age_gap_level(a.birth, b.birth))
@@ -116,8 +185,9 @@ def person_comparisons(shared: frozenset[str]) -> list[Comparison[StandardRecord
         Comparison("address", ADDRESS_LEVELS, address),
         Comparison("gender", ("same", "different"), gender),
         Comparison("household", ("same", "different"), household),
-        Comparison("newborn", ("both", "one"), newborn, weighted=False),
+        Comparison("newborn", ("both", "one_multiple_birth", "one"), newborn, weighted=False),
         Comparison("age_gap", ("generation", "none"), age_gap, weighted=False),
+        Comparison("multiple_birth", ("yes", "no"), multiple_birth, weighted=False),
     ]
 
 
@@ -128,8 +198,11 @@ def _sorted_key(r: StandardRecord) -> str | None:
     return "".join(sorted(x[0] for x in r.name.readings if x))
 
 
-def person_blocking() -> list[BlockingKey[StandardRecord]]:
-    """Blocking keys: several, so that one wrong field does not lose the pair."""
+def person_blocking(newborn_years: frozenset[int] = frozenset()) -> list[BlockingKey[StandardRecord]]:
+    """Blocking keys: several, so that one wrong field does not lose the pair.
+    ``newborn_years``: birth years of newborn placeholder records; records born
+    in those years are also blocked on birth date + county, because a
+    placeholder often carries the parent's name (次仁·吐尔洪之子) and no phone."""
 
     def by_id(r: StandardRecord) -> Iterable[str]:
         if r.id_number is None:
@@ -168,6 +241,12 @@ def person_blocking() -> list[BlockingKey[StandardRecord]]:
         out += [f"{p.digits}|{r.birth.value.year}" for p in r.phones]
         return out
 
+    def newborn_day(r: StandardRecord) -> Iterable[str]:
+        if r.birth is None or r.birth.value.year not in newborn_years:
+            return ()
+        county = r.address.county if r.address is not None else ""
+        return (f"{r.birth.value.isoformat()}|{county}|{r.gender or ''}",)
+
     return [
         BlockingKey("id", by_id),
         BlockingKey("surname_birth", surname_birth),
@@ -176,6 +255,7 @@ def person_blocking() -> list[BlockingKey[StandardRecord]]:
         BlockingKey("phone", phones),
         BlockingKey("given_year_county", given_year_county),
         BlockingKey("birth_household", birth_household),
+        BlockingKey("newborn_day", newborn_day),
     ]
 
 
@@ -191,7 +271,14 @@ class PersonLinkage:
 def person_model(records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None) -> LinkModel[StandardRecord]:
     settings = settings or load_table("model")
     shared = shared_phones(records, load_table("phone_rules")["shared_min_names"])
-    return LinkModel(person_comparisons(shared), person_blocking(), rules_from_settings(settings))
+    newborn_years = frozenset(
+        r.birth.value.year for r in records if r.name is not None and r.name.placeholder and r.birth is not None
+    )
+    return LinkModel(
+        person_comparisons(shared, multiple_births(records), id_multiple_births(records)),
+        person_blocking(newborn_years),
+        rules_from_settings(settings),
+    )
 
 
 def link_persons(

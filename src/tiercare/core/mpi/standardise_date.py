@@ -38,6 +38,12 @@ class BirthDate:
     from_lunar: bool = False
     placeholder: bool = False
 
+    @property
+    def digits(self) -> str:
+        """YYYYMMDD, for digit-level typo comparison."""
+        v = self.value
+        return f"{v.year:04d}{v.month:02d}{v.day:02d}"
+
 
 def _cn_number(text: str) -> int | None:
     # 农历 months and days are often written in characters: 八月十五, 正月初一, 腊月廿三.

@@ -28,7 +28,7 @@ from tiercare.core.surveillance.series import CountSeries, FloatArray, detection
 
 PowerTrans = Literal["2/3", "1/2", "none"]
 ThresholdMethod = Literal["delta", "nbPlugin", "muan"]
-CHUNK = 16384
+CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,9 @@ class FarringtonOptions:
         if self.powertrans not in ("2/3", "1/2", "none"):
             raise InvalidInput(f"powertrans must be '2/3', '1/2' or 'none', got {self.powertrans!r}")
         if self.threshold_method not in ("delta", "nbPlugin", "muan"):
-            raise InvalidInput(f"threshold_method must be delta, nbPlugin or muan, got {self.threshold_method!r}")
+            raise InvalidInput(
+                f"threshold_method must be delta, nbPlugin or muan, got {self.threshold_method!r}"
+            )
         if self.no_periods < 1:
             raise InvalidInput(f"no_periods must be >= 1, got {self.no_periods}")
         if self.past_weeks_not_included < 0:
@@ -78,7 +80,9 @@ def reference_design(opts: FarringtonOptions, freq: int) -> tuple[npt.NDArray[np
     window around t0 - j*freq; 1.. = the blocks between windows)."""
     w, b = opts.w, opts.b
     if opts.no_periods == 1:
-        offs = np.array(sorted(-freq * j + k for j in range(1, b + 1) for k in range(-w, w + 1)), dtype=np.intp)
+        offs = np.array(
+            sorted(-freq * j + k for j in range(1, b + 1) for k in range(-w, w + 1)), dtype=np.intp
+        )
         return offs, np.zeros(offs.size, dtype=np.intp)
     offs = np.arange(-b * freq - w, -opts.past_weeks_not_included, dtype=np.intp)
     pos = np.mod(offs, freq)  # 0 = same week of a year
@@ -89,7 +93,9 @@ def reference_design(opts: FarringtonOptions, freq: int) -> tuple[npt.NDArray[np
     return offs, levels.astype(np.intp)
 
 
-def _design(offs: npt.NDArray[np.intp], levels: npt.NDArray[np.intp], no_periods: int, trend: bool) -> FloatArray:
+def _design(
+    offs: npt.NDArray[np.intp], levels: npt.NDArray[np.intp], no_periods: int, trend: bool
+) -> FloatArray:
     cols = [np.ones(offs.size)]
     if trend:
         cols.append(offs.astype(np.float64))
@@ -112,7 +118,11 @@ def _fit_reweighted(x: FloatArray, y: FloatArray, opts: FarringtonOptions) -> _F
         h = hat_values(x, fit)
         mu = fit.mu
         with np.errstate(divide="ignore", invalid="ignore"):
-            resid = 1.5 * (y ** (2.0 / 3.0) - mu ** (2.0 / 3.0)) / (mu ** (1.0 / 6.0) * np.sqrt(phi[:, None] * (1.0 - h)))
+            resid = (
+                1.5
+                * (y ** (2.0 / 3.0) - mu ** (2.0 / 3.0))
+                / (mu ** (1.0 / 6.0) * np.sqrt(phi[:, None] * (1.0 - h)))
+            )
             omega = np.where(resid > opts.weights_threshold, resid**-2.0, 1.0)
             omega = np.where(np.isfinite(omega), omega, 1.0)
             omega = omega * (y.shape[1] / omega.sum(axis=1))[:, None]

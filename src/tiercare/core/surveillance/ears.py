@@ -23,21 +23,24 @@ Assumptions and options:
   that value: U = m + z max(s, min_sigma). Burkom suggests 0.5 or 1 for sparse daily
   series (R ``?earsC``).
 * C3 has two modes. ``mode="cdc"`` is the published definition: alarm when the C3
-  statistic reaches ``threshold`` (CDC: 2); the upper bound is the count that makes
-  C3(t) reach it, m + s (1 + threshold - prior), with prior the two earlier terms.
-  ``mode="r"`` reproduces R ``earsC``: U = m + s (z - prior) with the (1 - alpha)
-  normal quantile z, and alarm when y > U. R's bound omits the "- 1" of the current
-  day's term, so it neither equals the CDC rule nor uses the same threshold; a one-day
-  spike is judged on a different bound than the CDC statistic (DOMAIN.md).
+  statistic exceeds ``threshold`` (CDC: 2); the upper bound is the count that makes it
+  do so, m + s (1 + threshold - prior), with prior the terms of days t-1 and t-2 (and
+  -1, "any count", when prior alone already exceeds the threshold).
+  ``mode="r"`` (default) reproduces R ``earsC`` 1.20.3 exactly:
+  U = max(0, y_t + s (z - prior)) with z the (1 - alpha) normal quantile, alarm when
+  y_t > U. The current day's term cancels: the alarm depends only on the two previous
+  days (prior > z), so a one-day spike alarms one and two days late, never on the day
+  (DOMAIN.md). The default alpha = 0.025 (z = 1.96) is R's and the CDC's for C3.
+* Where s = 0 and ``min_sigma`` = 0 the C2 terms of C3 are undefined: NA (as R).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+import numpy.typing as npt
 from scipy.stats import norm
 
 from tiercare.core.errors import InvalidInput
@@ -55,20 +58,37 @@ def _check(baseline: int, alpha: float, min_sigma: float) -> None:
         raise InvalidInput(f"min_sigma must be >= 0, got {min_sigma!r}")
 
 
-def _moments(counts: FloatArray, baseline: int, lag: int) -> tuple[FloatArray, FloatArray]:
-    """Mean and sample sd of the ``baseline`` values ending ``lag`` days before t, for
-    every t (NaN where the window is not complete)."""
-    n_series, n_time = counts.shape
-    mean = np.full((n_series, n_time), np.nan)
-    sd = np.full((n_series, n_time), np.nan)
-    first = baseline + lag - 1
-    if n_time <= first:
-        return mean, sd
-    win = sliding_window_view(counts, baseline, axis=1)[:, : n_time - first]
-    m = win.mean(axis=2)
-    mean[:, first:] = m
-    sd[:, first:] = np.sqrt(((win - m[:, :, None]) ** 2).sum(axis=2) / (baseline - 1))
-    return mean, sd
+def _moments(
+    counts: FloatArray, idx: npt.NDArray[np.intp], baseline: int, lag: int
+) -> tuple[FloatArray, FloatArray]:
+    """Mean and sample sd of the ``baseline`` values ending ``lag`` days before each t
+    in ``idx`` (all idx >= baseline + lag - 1). Whole counts make the window sums and
+    sums of squares exact, so var = (n S2 - S1^2) / (n (n - 1)) has one rounding only
+    (as accurate as R's two-pass ``sd``, and no sliding-window copy for a single day)."""
+    if idx.size == 0:
+        empty = np.zeros((counts.shape[0], 0))
+        return empty, empty
+    start = int(idx.min()) - lag - baseline + 1  # only the columns the windows touch
+    counts = counts[:, start : int(idx.max()) - lag + 1]
+    idx = idx - start
+    gaps = np.isnan(counts)
+    filled = np.where(gaps, 0.0, counts)
+    zero = np.zeros((counts.shape[0], 1))
+    csum = np.concatenate([zero, np.cumsum(filled, axis=1)], axis=1)
+    csq = np.concatenate([zero, np.cumsum(filled * filled, axis=1)], axis=1)
+    hi = idx - lag + 1  # window = [idx - lag - baseline + 1, idx - lag]
+    lo = hi - baseline
+    s1 = csum[:, hi] - csum[:, lo]
+    s2 = csq[:, hi] - csq[:, lo]
+    n = float(baseline)
+    mean = s1 / n
+    var = np.maximum(n * s2 - s1 * s1, 0.0) / (n * (n - 1.0))
+    if gaps.any():  # a window with a gap gives no decision
+        cgap = np.concatenate([zero, np.cumsum(gaps, axis=1)], axis=1)
+        holed = (cgap[:, hi] - cgap[:, lo]) > 0
+        mean = np.where(holed, np.nan, mean)
+        var = np.where(holed, np.nan, var)
+    return mean, np.sqrt(var)
 
 
 def _finish(
@@ -78,14 +98,15 @@ def _finish(
     alarm_raw: np.ndarray,
     idx: np.ndarray,
     method: str,
-    params: dict[str, object],
+    params: Mapping[str, object],
 ) -> CountSeries:
+    """Spread the values computed for the columns ``idx`` into full NA-filled arrays."""
     exp_out, up_out, al_out = empty_result(series.counts.shape)
     y = series.counts[:, idx]
-    ok = ~(np.isnan(y) | np.isnan(upper[:, idx]))
-    exp_out[:, idx] = np.where(ok, expected[:, idx], np.nan)
-    up_out[:, idx] = np.where(ok, upper[:, idx], np.nan)
-    al_out[:, idx] = np.where(ok, alarm_raw[:, idx].astype(np.float64), np.nan)
+    ok = ~(np.isnan(y) | np.isnan(upper))
+    exp_out[:, idx] = np.where(ok, expected, np.nan)
+    up_out[:, idx] = np.where(ok, upper, np.nan)
+    al_out[:, idx] = np.where(ok, alarm_raw.astype(np.float64), np.nan)
     return series.with_result(expected=exp_out, upperbound=up_out, alarm=al_out, method=method, params=params)
 
 
@@ -99,12 +120,12 @@ def _c12(
     range_: Sequence[int] | slice | None,
 ) -> CountSeries:
     _check(baseline, alpha, min_sigma)
-    mean, sd = _moments(series.counts, baseline, lag)
+    idx = detection_range(series, range_, baseline + lag - 1)
+    mean, sd = _moments(series.counts, idx, baseline, lag)
     z = float(norm.ppf(1.0 - alpha))
     upper = mean + z * np.maximum(sd, min_sigma)
     with np.errstate(invalid="ignore"):
-        alarm = series.counts > upper
-    idx = detection_range(series, range_, baseline + lag - 1)
+        alarm = series.counts[:, idx] > upper
     params = {"baseline": baseline, "alpha": alpha, "min_sigma": min_sigma}
     return _finish(series, mean, upper, alarm, idx, method, params)
 
@@ -137,7 +158,7 @@ def ears_c3(
     series: CountSeries,
     *,
     baseline: int = 7,
-    alpha: float = 0.001,
+    alpha: float = 0.025,
     mode: C3Mode = "r",
     threshold: float = 2.0,
     min_sigma: float = 0.0,
@@ -148,22 +169,36 @@ def ears_c3(
     _check(baseline, alpha, min_sigma)
     if mode not in ("r", "cdc"):
         raise InvalidInput(f"C3 mode must be 'r' or 'cdc', got {mode!r}")
-    mean, sd = _moments(series.counts, baseline, 3)
-    s = np.maximum(sd, min_sigma)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c2 = (series.counts - mean) / s
-        term = np.maximum(0.0, c2 - 1.0)
-    prior = np.full_like(term, np.nan)
-    prior[:, 2:] = term[:, 1:-1] + term[:, :-2]
-    if mode == "r":
-        z = float(norm.ppf(1.0 - alpha))
-        upper = mean + s * (z - prior)
-        with np.errstate(invalid="ignore"):
-            alarm = series.counts > upper
-    else:
-        upper = mean + s * (1.0 + threshold - prior)
-        with np.errstate(invalid="ignore"):
-            alarm = (term + prior) >= threshold
     idx = detection_range(series, range_, baseline + 4)
-    params = {"baseline": baseline, "alpha": alpha, "mode": mode, "threshold": threshold, "min_sigma": min_sigma}
+    # C2 terms on days t, t-1, t-2 for every t in idx
+    days = idx[:, None] - np.arange(3)[None, :]
+    m3, sd3 = _moments(series.counts, days.ravel(), baseline, 3)
+    s3 = np.maximum(sd3, min_sigma)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term3 = np.maximum(0.0, (series.counts[:, days.ravel()] - m3) / s3 - 1.0)
+    shape3 = (series.n_series, idx.size, 3)
+    term3 = term3.reshape(shape3)
+    mean, s = m3.reshape(shape3)[:, :, 0], s3.reshape(shape3)[:, :, 0]
+    term = term3[:, :, 0]
+    prior = term3[:, :, 1] + term3[:, :, 2]
+    y = series.counts[:, idx]
+    if mode == "r":
+        # R: U = max(0, y_t + s (z - prior)); y_t > U <=> prior > z (the current day's term cancels).
+        z = float(norm.ppf(1.0 - alpha))
+        with np.errstate(invalid="ignore"):
+            upper = np.maximum(0.0, y + s * (z - prior))
+            upper = np.where(np.isnan(prior) | np.isnan(s), np.nan, upper)
+            alarm = y > upper
+    else:
+        with np.errstate(invalid="ignore"):
+            upper = np.where(prior > threshold, -1.0, mean + s * (1.0 + threshold - prior))
+            upper = np.where(np.isnan(prior) | np.isnan(s), np.nan, upper)
+            alarm = (term + prior) > threshold
+    params = {
+        "baseline": baseline,
+        "alpha": alpha,
+        "mode": mode,
+        "threshold": threshold,
+        "min_sigma": min_sigma,
+    }
     return _finish(series, mean, upper, alarm, idx, "ears_c3", params)

@@ -32,8 +32,7 @@ On daily data (freq = 365) every "week" parameter counts days (DOMAIN.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
-from typing import Any
+from typing import Any, Literal
 
 from tiercare.core.surveillance import _farrington_core as core
 from tiercare.core.surveillance.series import CountSeries

@@ -43,23 +43,15 @@ class GlmFit:
     iterations: npt.NDArray[np.int64]  # (m,)
 
 
-def _deviance(y: FloatArray, mu: FloatArray, pw: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(y > 0, y * np.log(y / mu), 0.0)
-    return np.asarray(2.0 * (pw * (term - (y - mu))).sum(axis=1))
-
-
-def _wls(x: FloatArray, xx: FloatArray, w2: FloatArray, z: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Batched weighted least squares: beta = (X'WX)^-1 X'Wz and (X'WX)^-1."""
+def _solve(x: FloatArray, xx: FloatArray, w2: FloatArray, w2z: FloatArray) -> FloatArray:
+    """Batched weighted least squares: beta = (X'WX)^-1 X'Wz."""
     p = x.shape[1]
     a = (w2 @ xx).reshape(-1, p, p)
-    rhs = (w2 * z) @ x
+    rhs = w2z @ x
     try:
-        inv = np.linalg.inv(a)
+        return np.asarray(np.linalg.solve(a, rhs[:, :, None])[:, :, 0])
     except np.linalg.LinAlgError:
-        inv = np.linalg.pinv(a)
-    beta = np.einsum("mij,mj->mi", inv, rhs)
-    return beta, inv
+        return np.asarray(np.einsum("mij,mj->mi", np.linalg.pinv(a), rhs))
 
 
 def fit_quasipoisson(x: FloatArray, y: FloatArray, prior_weights: FloatArray | None = None) -> GlmFit:
@@ -70,42 +62,78 @@ def fit_quasipoisson(x: FloatArray, y: FloatArray, prior_weights: FloatArray | N
     p = x.shape[1]
     pw = np.ones_like(y) if prior_weights is None else np.asarray(prior_weights, dtype=np.float64)
     xx = np.einsum("ni,nj->nij", x, x).reshape(n, p * p)
+    # Poisson deviance 2 sum pw (y log(y/mu) - (y - mu)) = 2 (c - sum pw y eta + sum pw mu):
+    # the constant c = sum pw (y log y - y) is computed once, no log inside the loop.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0)), 0.0)
+    const = np.einsum("mn,mn->m", pw, ylogy - y)
+    pwy = pw * y
+    unit = prior_weights is None
 
     mu = y + 0.1
     eta = np.log(mu)
-    dev_old = _deviance(y, mu, pw)
+    dev_old = 2.0 * (const - np.einsum("mn,mn->m", pwy, eta) + np.einsum("mn,mn->m", pw, mu))
     beta = np.zeros((m, p))
-    cov = np.zeros((m, p, p))
     w2_out = np.zeros((m, n))
+    mu_out = np.zeros((m, n))
+    eta_out = np.zeros((m, n))
     converged = np.zeros(m, dtype=bool)
     iters = np.zeros(m, dtype=np.int64)
-    active = np.arange(m)
+    # Compact working copies of the problems still iterating.
+    act = np.arange(m)
+    ya, pwa, pwya, ca, mua, etaa, dva = y, pw, pwy, const, mu, eta, dev_old
     for it in range(1, MAXIT + 1):
-        ya, mua, etaa, pwa = y[active], mu[active], eta[active], pw[active]
-        mu_eta = np.maximum(np.exp(etaa), _TINY)
-        z = etaa + (ya - mua) / mu_eta
-        w2 = pwa * mu_eta * mu_eta / mua
-        b_new, inv = _wls(x, xx, w2, z)
-        eta_new = b_new @ x.T
-        mu_new = np.exp(eta_new)
-        dev = _deviance(ya, mu_new, pwa)
-        beta[active], cov[active], w2_out[active] = b_new, inv, w2
-        mu[active], eta[active] = mu_new, eta_new
-        iters[active] = it
-        done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < EPSILON
-        converged[active[done]] = True
-        dev_old[active] = dev
-        active = active[~done]
-        if active.size == 0:
-            break
-    mu_eta = np.maximum(np.exp(eta), _TINY)
-    resid = (y - mu) / mu_eta
+        if (mua < _TINY).any():  # R clamps d mu / d eta = exp(eta) at machine epsilon
+            mu_eta = np.maximum(mua, _TINY)
+            w2 = pwa * (mu_eta * mu_eta / mua)
+            w2z = w2 * (etaa + (ya - mua) / mu_eta)
+        else:  # log link: w = mu, z = eta + (y - mu) / mu, so w z = mu (eta - 1) + y
+            w2 = mua if unit else pwa * mua
+            w2z = mua * (etaa - 1.0)
+            w2z += ya
+            if not unit:
+                w2z *= pwa
+        b_new = _solve(x, xx, w2, w2z)
+        etaa = b_new @ x.T
+        mua = np.exp(etaa)
+        sum_mu = mua.sum(axis=1) if unit else np.einsum("mn,mn->m", pwa, mua)
+        dev = 2.0 * (ca - np.einsum("mn,mn->m", pwya, etaa) + sum_mu)
+        done = np.abs(dev - dva) / (np.abs(dev) + 0.1) < EPSILON
+        if it == MAXIT:
+            finish = np.ones(act.size, dtype=bool)
+        else:
+            finish = done
+        if finish.any():
+            rows = act[finish]
+            beta[rows], w2_out[rows], mu_out[rows], eta_out[rows] = (
+                b_new[finish],
+                w2[finish],
+                mua[finish],
+                etaa[finish],
+            )
+            converged[rows] = done[finish]
+            iters[rows] = it
+            keep = ~finish
+            act = act[keep]
+            if act.size == 0:
+                break
+            ya, pwa, pwya, ca = ya[keep], pwa[keep], pwya[keep], ca[keep]
+            mua, etaa, dva = mua[keep], etaa[keep], dev[keep]
+        else:
+            dva = dev
+    a = (w2_out @ xx).reshape(m, p, p)
+    try:
+        cov = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(a)
+    mu_eta = np.maximum(mu_out, _TINY)
+    resid = (y - mu_out) / mu_eta
     df_res = (pw > 0).sum(axis=1).astype(np.float64) - p
     with np.errstate(divide="ignore", invalid="ignore"):
-        disp = np.where(df_res > 0, (np.where(w2_out > 0, w2_out * resid * resid, 0.0)).sum(axis=1) / df_res, np.nan)
+        disp = np.where(df_res > 0, np.einsum("mn,mn->m", w2_out, resid * resid) / df_res, np.nan)
     return GlmFit(
         beta=beta,
-        mu=mu,
+        mu=mu_out,
         work_weights=w2_out,
         cov_unscaled=cov,
         dispersion=disp,

@@ -63,7 +63,11 @@ def moving_percentile(
     window = np.full((n_series, n_time), np.nan)
     window[:, block - 1 :] = csum[:, block:] - csum[:, : n_time - block + 1]
     offsets = np.array(
-        [-j * year_length + k * block for j in range(1, years + 1) for k in range(-half_window, half_window + 1)]
+        [
+            -j * year_length + k * block
+            for j in range(1, years + 1)
+            for k in range(-half_window, half_window + 1)
+        ]
     )
     first = int(-offsets.min()) + block - 1
     idx = detection_range(series, range_, first)

@@ -144,7 +144,9 @@ class CountSeries:
             raise InvalidSeries(f"counts must be a 2-D array (series x time), got {arr.ndim} dimensions")
         dates = np.datetime64(start, "D") + np.arange(arr.shape[1]) * _STEP_DAYS[freq]
         key_list = (
-            [SeriesKey(*k) for k in keys] if keys is not None else [SeriesKey("", str(i)) for i in range(arr.shape[0])]
+            [SeriesKey(*k) for k in keys]
+            if keys is not None
+            else [SeriesKey("", str(i)) for i in range(arr.shape[0])]
         )
         return cls(counts=arr, dates=dates, freq=freq, keys=tuple(key_list))
 
@@ -200,13 +202,26 @@ class CountSeries:
         method: str,
         params: Mapping[str, Any],
     ) -> CountSeries:
-        """A copy filled with a detector's output."""
-        return dataclasses.replace(
-            self, expected=expected, upperbound=upperbound, alarm=alarm, method=method, params=dict(params)
-        )
+        """A copy filled with a detector's output (the counts were validated when this
+        series was made, so they are not checked again)."""
+        shape = self.counts.shape
+        for name, arr in (("expected", expected), ("upperbound", upperbound), ("alarm", alarm)):
+            if arr.shape != shape:
+                raise InvalidSeries(f"{name} has shape {arr.shape}, counts {shape}")
+        out = object.__new__(CountSeries)
+        for f in dataclasses.fields(self):
+            object.__setattr__(out, f.name, getattr(self, f.name))
+        object.__setattr__(out, "expected", np.asarray(expected, dtype=np.float64))
+        object.__setattr__(out, "upperbound", np.asarray(upperbound, dtype=np.float64))
+        object.__setattr__(out, "alarm", np.asarray(alarm, dtype=np.float64))
+        object.__setattr__(out, "method", method)
+        object.__setattr__(out, "params", dict(params))
+        return out
 
 
-def detection_range(series: CountSeries, range_: Sequence[int] | slice | None, first: int) -> npt.NDArray[np.intp]:
+def detection_range(
+    series: CountSeries, range_: Sequence[int] | slice | None, first: int
+) -> npt.NDArray[np.intp]:
     """The time indices to evaluate: ``range_`` (default: all), less those before
     ``first`` (the first index with enough history for the method), which stay NA."""
     all_idx = np.arange(series.n_time)

@@ -80,9 +80,9 @@ def managed(rng: Rng, params: Any, p: Person) -> list[str]:
     return out
 
 
-def contract_groups(p: Person, managed_conditions: list[str]) -> list[str]:
+def contract_groups(p: Person, managed_conditions: list[str], pregnant: bool = False) -> list[str]:
     """Key groups (重点人群) of a person for family-doctor contracts."""
-    groups = []
+    groups = ["pregnant"] if pregnant else []
     if p.age >= 65:
         groups.append("elderly_65")
     if p.age <= 6:

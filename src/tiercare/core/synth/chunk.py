@@ -22,10 +22,8 @@ import orjson
 from tiercare.core.synth import fhir
 from tiercare.core.synth.calendar import Calendar
 from tiercare.core.synth.care import (
-    CITY,
     COUNTY,
     PRIMARY,
-    PROVINCE,
     Visit,
     allocate,
     allocation_quotas,
@@ -36,6 +34,7 @@ from tiercare.core.synth.care import (
     visit_weights,
 )
 from tiercare.core.synth.chronic import plan_followups
+from tiercare.core.synth.encounters import emit_visit
 from tiercare.core.synth.infectious import Outbreak, daily_cases, disease_active
 from tiercare.core.synth.names import NameModel
 from tiercare.core.synth.params import Params
@@ -43,7 +42,6 @@ from tiercare.core.synth.population import IdAllocator, Person, generate_residen
 from tiercare.core.synth.records import RecordMaker
 from tiercare.core.synth.region import County, Region, Township, Village
 from tiercare.core.synth.rng import Rng
-from tiercare.core.synth.text import damage_text
 
 
 @dataclass
@@ -105,6 +103,10 @@ class _VillageBuilder:
         self.primary_village = ctx.region.village_clinic[village.code]
         self.primary_township = ctx.region.township_centre[township.code]
         self.address = f"{ctx.region.city_name}{county.name}{township.name}{village.name}"
+        # Parameter sections read per visit, looked up once.
+        self.care = self.p.section("care")
+        self.referral = self.p.section("referral")
+        self.free_text = self.p.section("free_text")
 
     # ---- helpers
     def emit(self, resource: dict[str, Any]) -> None:
@@ -160,19 +162,21 @@ class _VillageBuilder:
         visits: list[Visit] = []
         managed_by: dict[int, list[str]] = {}
         contracted: set[int] = set()
+        self.pregnancies = self.draw_pregnancies()
         for i in self.active:
             q = self.persons[i]
             m = managed(self.rng, self.p, q)
             managed_by[i] = m
             self.chronic_conditions(i)
-            groups = contract_groups(q, m)
+            groups = contract_groups(q, m, i in self.pregnancies)
             if self.rng.random() < contract_probability(self.p, groups):
                 contracted.add(i)
                 self.contract(i, groups)
-            self.stat_groups(q, m, i in contracted)
+            self.stat_groups(q, m, i in contracted, i in self.pregnancies)
         for i in self.active:
             visits += plan_followups(self, i, managed_by[i])
         visits += self.key_group_visits()
+        visits += self.antenatal_visits()
         visits += self.infectious_visits()
         visits += self.ordinary_visits(len(visits))
         self.allocate_and_emit(visits)
@@ -208,13 +212,45 @@ class _VillageBuilder:
         self.emit(fhir.care_plan(self.next_id("cp"), self.records[(i, self.primary_township)], gp, self.primary_township,
                                  self.ctx.start, end, groups))
 
-    def stat_groups(self, q: Person, m: list[str], contracted: bool) -> None:
+    def draw_pregnancies(self) -> dict[int, int]:
+        """Women of 20-39 who deliver in (or just after) the period: person -> delivery day.
+        Their number follows the crude birth rate; antenatal care is planned from it."""
+        kg = self.p.section("key_groups")
+        women = [i for i in self.active if not self.persons[i].male and 20 <= self.persons[i].age < 40]
+        if not women:
+            return {}
+        span = self.ctx.n_days + kg["gestation_days"]
+        expected = self.p["population"]["births_per_1000"] / 1000.0 * len(self.active) * span / 365.0
+        n = min(len(women), int(self.rng.poisson(expected)))
+        chosen = self.rng.choice(len(women), size=n, replace=False) if n else []
+        return {women[int(k)]: int(self.rng.integers(0, span)) for k in chosen}
+
+    def antenatal_visits(self) -> list[Visit]:
+        """产前检查: visits at the weeks of the spec (first at 13 weeks, then 16-20, 21-24,
+        28-36, 37-40); the first two at the township centre, the rest at the county
+        maternal-child hospital. Most women have all five, some fewer."""
+        kg = self.p.section("key_groups")
+        out: list[Visit] = []
+        for i, delivery in sorted(self.pregnancies.items()):
+            conception = delivery - kg["gestation_days"]
+            weeks = kg["antenatal_weeks"]
+            n = len(weeks) if self.rng.random() < kg["antenatal_five_share"] else int(self.rng.integers(1, len(weeks)))
+            for k, (lo, hi) in enumerate(weeks[:n]):
+                day = conception + int(self.rng.integers(lo * 7, hi * 7 + 1))
+                if 0 <= day < self.ctx.n_days:
+                    tier = PRIMARY if k < 2 else COUNTY
+                    out.append(Visit(i, day, False, ("Z34.9", "孕产妇产前检查"), 0.0, "antenatal", tier, {"hospital": "mch"}))
+                    self.out.stats["antenatal_visits"] += 1
+            self.out.stats["pregnancies.antenatal_5"] += n >= len(weeks)
+        return out
+
+    def stat_groups(self, q: Person, m: list[str], contracted: bool, pregnant: bool = False) -> None:
         s = self.out.stats
         s["residents"] += 1
         s["contracts"] += contracted
         if q.age >= 18:
             s["adults"] += 1
-        for g in contract_groups(q, m):
+        for g in contract_groups(q, m, pregnant):
             s[f"group.{g}"] += 1
             s[f"group.{g}.contracted"] += contracted
         for cond, diag in q.conditions.items():
@@ -340,8 +376,6 @@ class _VillageBuilder:
                                          care["city_share_of_out_of_county"]))
         allocate(inp, allocation_quotas(len(inp), district, care["inpatient_county_retention_target"],
                                         care["inpatient_primary_share_target"], care["city_share_of_out_of_county"]))
-        from tiercare.core.synth.encounters import emit_visit
-
         for v in sorted(visits, key=lambda v: (v.day, v.person)):
             emit_visit(self, v, district)
 
@@ -362,4 +396,4 @@ PERSON_COLUMNS = ["person_id", "household_id", "village", "township", "county", 
 PATIENT_COLUMNS = ["patient_id", "person_id", "facility", "tier", "errors"]
 CASE_COLUMNS = ["condition_id", "disease", "outbreak_id", "onset", "diagnosed", "reported", "late"]
 
-__all__ = ["CITY", "COUNTY", "PRIMARY", "PROVINCE", "ChunkOut", "Context", "damage_text", "township_chunks"]
+__all__ = ["CASE_COLUMNS", "PATIENT_COLUMNS", "PERSON_COLUMNS", "ChunkOut", "Context", "township_chunks"]

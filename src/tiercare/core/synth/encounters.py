@@ -19,10 +19,10 @@ _PROVINCIAL = ("省人民医院(区域外)", "省中医院(区域外)", "省肿�
 def _facility(b: Any, v: Visit, district: bool) -> tuple[str, str]:
     """(facility id, tier label) for a visit of allocation class ``v.tier``."""
     rng = b.rng
-    care = b.p.section("care")
+    care = b.care
     region = b.region
     if v.tier == PRIMARY:
-        if v.inpatient or v.kind in ("elderly-check", "immunization", "referral-followup"):
+        if v.inpatient or v.kind in ("elderly-check", "immunization", "referral-followup", "antenatal"):
             return b.primary_township, "township"
         if rng.random() < care["village_share_of_primary"]:
             return b.primary_village, "village"
@@ -33,6 +33,8 @@ def _facility(b: Any, v: Visit, district: bool) -> tuple[str, str]:
     person = b.persons[v.person]
     u = rng.random()
     kind = "general" if u < kinds["general"] else ("tcm" if u < kinds["general"] + kinds["tcm"] else "mch")
+    if v.payload.get("hospital") == "mch":
+        kind = "mch"
     if kind == "mch" and person.male and person.age >= 14:
         kind = "general"
     return region.county_hospitals[b.county.code][kind], "county"
@@ -45,7 +47,7 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
         _settlement(b, v)
         return
     rng = b.rng
-    care = b.p.section("care")
+    care = b.care
     facility, tier = _facility(b, v, district)
     start = v.payload.get("start") or b.moment(v.day)
     if v.inpatient:
@@ -57,12 +59,12 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
     eid = b.next_id("enc")
     based_on = None
     referral = None
-    if v.tier in (COUNTY, CITY) and (v.kind == "referral" or rng.random() < b.p["referral"]["up_share_of_higher_tier_visits"]):
+    if v.tier in (COUNTY, CITY) and (v.kind == "referral" or rng.random() < b.referral["up_share_of_higher_tier_visits"]):
         referral = _refer_up(b, v, facility, start, end)
         based_on = referral
     note = None
     if v.kind in ("outpatient", "inpatient"):
-        ft = b.p.section("free_text")
+        ft = b.free_text
         complaint = ft["complaints"][int(rng.integers(len(ft["complaints"])))]
         note, damaged = damage_text(rng, complaint, ft)
         s["free_text.damaged"] += damaged
@@ -79,7 +81,7 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
     elif v.kind == "immunization":
         b.emit(fhir.immunization(b.next_id("imm"), pid, v.payload["vaccine"], start, facility, eid))
         s["immunizations"] += 1
-    if referral and (v.kind == "referral" or (v.inpatient and rng.random() < b.p["referral"]["down_share_of_completed_inpatient"])):
+    if referral and (v.kind == "referral" or (v.inpatient and rng.random() < b.referral["down_share_of_completed_inpatient"])):
         _refer_down(b, v, facility, end, v.kind == "referral")
 
 
@@ -89,7 +91,7 @@ def _settlement(b: Any, v: Visit) -> None:
         b.out.stats["visits.province.uninsured"] += 1  # leaves no record in the region
         return
     rng = b.rng
-    care = b.p.section("care")
+    care = b.care
     start = b.moment(v.day)
     cost = care["cost_inpatient_cny" if v.inpatient else "cost_outpatient_cny"][2]
     end = start + (timedelta(days=max(1, int(rng.poisson(care["los_mean_days"]["province"])))) if v.inpatient else timedelta(minutes=40))
@@ -103,7 +105,7 @@ def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -
     """上转: a referral from the person's township centre that the visit is based on, or
     None when the receiving side rejected it (the person then came on their own)."""
     rng = b.rng
-    ref = b.p.section("referral")
+    ref = b.referral
     s = b.out.stats
     urgent = bool(v.payload.get("urgent"))
     src = b.primary_township
@@ -119,6 +121,10 @@ def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -
     if u < ref["rejection"]:
         b.emit(fhir.task("task-" + sr, sr, pid_src, src, facility, "rejected", [("requested", requested), ("rejected", accepted_at)]))
         s["referral.up.rejected"] += 1
+        return None
+    if u < 1.0 - ref["acceptance"]:  # withdrawn before an answer; the person then came alone
+        b.emit(fhir.task("task-" + sr, sr, pid_src, src, facility, "cancelled", [("requested", requested), ("cancelled", accepted_at)]))
+        s["referral.up.cancelled"] += 1
         return None
     s["referral.up.accepted"] += 1
     s["referral.up.arrived"] += 1
@@ -143,7 +149,7 @@ def _refer_down(b: Any, v: Visit, facility: str, end: datetime, chronic: bool) -
     """下转 back to the township centre (or, for a chronic referral, the return of the
     patient to primary care), and primary care's follow-up within 14 days or not."""
     rng = b.rng
-    ref = b.p.section("referral")
+    ref = b.referral
     s = b.out.stats
     dst = b.primary_township
     pid = b.record(v.person, facility, "county")

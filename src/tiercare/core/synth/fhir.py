@@ -135,7 +135,7 @@ def patient(rid: str, rec: dict[str, Any]) -> dict[str, Any]:
     name = rec.get("name")
     if name:
         n: dict[str, Any] = {"use": "official", "text": name}
-        if rec.get("family"):
+        if rec.get("family") and not name.endswith(("之子", "之女")):  # a placeholder has no given name
             n["family"] = rec["family"]
             given = name[len(rec["family"]):]
             if given:

@@ -10,7 +10,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 from lunardate import LunarDate
 
 from tiercare.core.synth.ids import check_char, to_legacy_15
@@ -67,25 +66,27 @@ class RecordMaker:
     def __init__(self, reg: dict[str, Any], names_chars: list[str]) -> None:
         self.reg = reg
         self.kinds = list(reg["kind_weights"])
-        self.weights = np.asarray([reg["kind_weights"][k] for k in self.kinds], dtype=float)
+        self.weights = [float(reg["kind_weights"][k]) for k in self.kinds]
         self.homophones: dict[str, list[str]] = reg["homophones"]
         self.shapes: dict[str, list[str]] = reg["shape_alikes"]
         self.chars = names_chars
 
-    def applicable(self, p: Person, ref_date: date) -> np.ndarray:
+    def applicable(self, p: Person, ref_date: date) -> list[bool]:
         age = (ref_date - p.birth).days // 365
-        ok = np.ones(len(self.kinds), dtype=bool)
-        for i, k in enumerate(self.kinds):
+        ok = []
+        for k in self.kinds:
             if k == "guardian_id":
-                ok[i] = age < 16 and p.guardian >= 0
+                ok.append(age < 16 and p.guardian >= 0)
             elif k == "newborn_placeholder":
-                ok[i] = age < 1 and p.guardian >= 0
+                ok.append(age < 1 and p.guardian >= 0)
             elif k == "id_legacy_15":
-                ok[i] = p.birth.year < 1984  # adults who kept a first-generation card number on file
-            elif k in ("pinyin_only", "traditional", "homophone", "shape_alike", "typo"):
-                ok[i] = not p.minority or k in ("typo", "traditional")
+                ok.append(p.birth.year < 1984)  # adults who kept a first-generation card number on file
+            elif k in ("pinyin_only", "homophone", "shape_alike"):
+                ok.append(not p.minority)
             elif k == "day_month_swap":
-                ok[i] = p.birth.day <= 12 and p.birth.day != p.birth.month
+                ok.append(p.birth.day <= 12 and p.birth.day != p.birth.month)
+            else:
+                ok.append(True)
         return ok
 
     def make(self, rng: Rng, p: Person, tier: str, facility: str, mrn: str, county: str,
@@ -107,13 +108,19 @@ class RecordMaker:
         if rng.random() >= rate:
             return rec, errors
         n_err = 2 if rng.random() < self.reg["second_error_share"] else 1
-        ok = self.applicable(p, ref_date)
-        w = np.where(ok, self.weights, 0.0)
+        w = [wt if ok else 0.0 for wt, ok in zip(self.weights, self.applicable(p, ref_date), strict=True)]
         for _ in range(n_err):
-            if w.sum() <= 0:
+            total = sum(w)
+            if total <= 0:
                 break
-            k = self.kinds[int(rng.choice(len(self.kinds), p=w / w.sum()))]
-            w[self.kinds.index(k)] = 0.0
+            # One weighted draw in plain Python (numpy's per-call overhead dominates here).
+            x = rng.random() * total
+            j = 0
+            while j < len(w) - 1 and (x >= w[j] or w[j] == 0.0):
+                x -= w[j]
+                j += 1
+            k = self.kinds[j]
+            w[j] = 0.0
             if self._apply(rng, k, rec, p, guardian):
                 errors.append(k)
         return rec, errors

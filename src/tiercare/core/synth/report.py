@@ -53,10 +53,10 @@ def rows(stats: dict[str, int], params: dict[str, Any]) -> list[Row]:
         out.append(Row("chronic", f"{cond} control rate 控制率 (last follow-up)", _share(g(f"chronic.{cond}.controlled_last"), m), ctrl))
     con = params["contracts"]
     out.append(Row("contracts", "contract coverage 签约率 (all residents)", _share(g("contracts"), g("residents")), None))
-    for grp in ("elderly_65", "child_0_6", "hypertension", "diabetes"):
+    for grp in ("elderly_65", "child_0_6", "pregnant", "hypertension", "diabetes"):
         out.append(Row("contracts", f"key group {grp}", _share(g(f"group.{grp}.contracted"), g(f"group.{grp}")), con[grp]))
     ref = params["referral"]
-    for k in ("up.requested", "up.accepted", "up.rejected", "up.no_show", "down.requested", "from_followup"):
+    for k in ("up.requested", "up.accepted", "up.rejected", "up.cancelled", "up.no_show", "down.requested", "from_followup"):
         out.append(Row("referral", f"referrals {k}", g(f"referral.{k}"), None, "n"))
     out.append(Row("referral", "up-referral acceptance", _share(g("referral.up.accepted"), g("referral.up.requested")), ref["acceptance"]))
     out.append(Row("referral", "mean acceptance time (hours)", _share(g("referral.up.accept_minutes") / 60.0, g("referral.up.completed")), None, "n"))
@@ -73,4 +73,8 @@ def rows(stats: dict[str, int], params: dict[str, Any]) -> list[Row]:
                        reg[f"error_rate_{tier}"]))
     out.append(Row("key groups", "65+ annual health checks per 65+ resident", _share(g("elderly_checks"), g("group.elderly_65")),
                    params["key_groups"]["elderly_check_share"]))
+    out.append(Row("key groups", "pregnancies with >= 5 antenatal visits (all pregnancies)", _share(g("pregnancies.antenatal_5"), g("group.pregnant")),
+                   params["key_groups"]["antenatal_five_share"]))
+    out.append(Row("key groups", "antenatal visits", g("antenatal_visits"), None, "n"))
+    out.append(Row("key groups", "immunizations", g("immunizations"), None, "n"))
     return out

@@ -1,0 +1,1 @@
+"""Entry points of the early-warning feature (the core is tiercare.core.surveillance)."""
