@@ -60,6 +60,8 @@ def parse_json(raw: bytes) -> Any:
     """Parse a request body: UTF-8 JSON, nesting at most MAX_DEPTH (checked without recursion)."""
     if not raw.strip():
         raise InvalidInput("the request body is empty")
+    if b"\\u0000" in raw:  # PostgreSQL text and jsonb cannot hold NUL characters
+        raise InvalidInput("the request body contains a NUL character (\\u0000)")
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
