@@ -47,7 +47,7 @@ test: lint
 	$(BIN)/python tools/coverage_gate.py .coverage.json
 
 demo: venv
-	$(BIN)/tiercare demo
+	$(BIN)/tiercare demo $(DEMO_ARGS)
 
 bench: venv
 	$(BIN)/python bench/run.py

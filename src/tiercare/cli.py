@@ -211,16 +211,45 @@ def serve(host: str | None, port: int | None) -> None:
 
 @cli.command("demo")
 @click.option("--port", type=int, default=None, help="Port (default TIERCARE_PORT, 8080).")
-def demo(port: int | None) -> None:
+@click.option("--residents", type=int, default=20000, show_default=True,
+              help="Residents of the synthetic region loaded into an empty store (0: load nothing).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic region.")
+@click.pass_context
+def demo(ctx: click.Context, port: int | None, residents: int, seed: int) -> None:
     """Set up, load a synthetic region and serve: the main job."""
+    import time
+    from pathlib import Path
+
     from tiercare.adapters.postgres.tokens import create_token
 
-    database = _CTX.container.database
+    container = _CTX.container
+    database = container.database
     applied = database.upgrade()
     _echo(f"database ready ({database.describe()}), schema version {database.version()}"
           + (f", {len(applied)} migration(s) applied" if applied else ""))
     with database.connect(autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM fhir_resource WHERE resource_type = 'Patient'").fetchone()
+        patients = int(row[0]) if row else 0
         tok = create_token(conn, "demo", days=7)
+    if residents > 0 and patients == 0:
+        from tiercare.fhir_cli import fhir_import
+        from tiercare.synth.cli import synth
+
+        region = Path(container.settings.home) / "demo-region" / f"r{residents}-s{seed}"
+        started = time.perf_counter()
+        if not (region / "manifest.json").exists():
+            _echo(f"generating a synthetic region of {residents:,} residents (seed {seed}) in {region}")
+            ctx.invoke(synth, residents=residents, years=1, seed=seed, out_dir=region, compress=False, jobs=1,
+                       params_file=None, report_dir=None)
+        _echo("loading it into the FHIR store")
+        try:
+            ctx.invoke(fhir_import, target=region, batch_size=2000)
+        except SystemExit as exc:
+            if exc.code:
+                raise TierCareError("the synthetic region did not load cleanly (see the rejected lines above)") from None
+        _echo(f"region ready in {time.perf_counter() - started:.0f} s")
+    elif patients:
+        _echo(f"the store already holds {patients:,} Patient records: nothing loaded")
 
     def banner(url: str) -> None:
         _echo("")
@@ -228,7 +257,7 @@ def demo(port: int | None) -> None:
         _echo(f"  health:   {url}/health")
         _echo(f"  FHIR:     {url}/fhir/R4/metadata")
         _echo(f"  token:    {tok}")
-        _echo(f"  try:      curl -H 'Authorization: Bearer {tok}' {url}/fhir/R4/metadata")
+        _echo(f"  try:      curl -H 'Authorization: Bearer {tok}' '{url}/fhir/R4/Patient?name=张伟&_count=5'")
         _echo("  Ctrl-C stops the server (and the embedded database it started).")
         _echo("")
 

@@ -56,6 +56,7 @@ def test_patient_names_index_simplified_with_pinyin_and_whole_name_forms() -> No
     assert StringRow("name", "dr.", "Dr.") in names
     assert rows_of(PATIENT, "family") == [StringRow("family", "张", "張", "zhang"), StringRow("family", "smith", "Smith")]
     assert StringRow("address-city", "北京", "北京", "bei jing") in rows_of(PATIENT, "address-city")
+    assert StringRow("address", "北京东城区 1号", "北京東城區 1號", "bei jing dong cheng qu 1 hao") in rows_of(PATIENT, "address")
 
 
 def test_patient_tokens_dates_and_references() -> None:
@@ -190,3 +191,16 @@ def test_unsupported_or_malformed_resources() -> None:
         with pytest.raises(NotSupported):
             extract(bad)
     assert rows_of({"resourceType": "Patient", "name": "not a list", "birthDate": 1980, "identifier": [3]}, "name") == []
+
+
+def test_generated_selectors_match_the_closures() -> None:
+    from tiercare.core.fhir.definitions import definitions
+    from tiercare.core.fhir.index import Indexer
+
+    closures_only = Indexer(definitions(), use_fast=False)
+    report = indexer()
+    fast = sum(ex.fast is not None for rt in ("Patient", "Observation") for ex in report.extractors(rt))
+    assert fast >= 60
+    for resource in (PATIENT, BP, {**BP, "valueQuantity": {"value": 5}, "subject": {"reference": "#p"},
+                                   "contained": [{"resourceType": "Patient", "id": "p"}]}):
+        assert extract(resource) == closures_only.extract(resource)

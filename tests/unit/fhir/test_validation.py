@@ -69,6 +69,9 @@ def test_primitive_datatypes() -> None:
     assert paths({**PATIENT, "meta": {"lastUpdated": "2024-01-01"}}) == [("Patient.meta.lastUpdated", "value")]
     assert paths({**PATIENT, "name": [{"given": ["  "]}]}) == [("Patient.name[0].given[0]", "value")]
     assert paths({**PATIENT, "gender": "man"}) == [("Patient.gender", "code-invalid")]
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+    for bad in (float("inf"), float("nan"), "1.5", True):
+        assert paths({**obs, "valueQuantity": {"value": bad}}) == [("Observation.valueQuantity.value", "value")], bad
 
 
 def test_choice_types() -> None:

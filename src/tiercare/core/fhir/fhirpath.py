@@ -17,12 +17,14 @@ Items are ``(value, type_key)`` pairs. A type key is a FHIR type name ("HumanNam
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from tiercare.core.fhir.definitions import Definitions
+from tiercare.core.fhir.fhirpath_parse import FhirPathUnsupported, Node, parse, tokenize
+
+__all__ = ["Compiler", "Env", "FhirPathUnsupported", "Fn", "Node", "TypeTables", "parse", "reference_type",
+           "root_keys", "spine_nodes", "tokenize"]
 
 Item = tuple[Any, str]
 Items = list[Item]
@@ -33,10 +35,11 @@ class Env:
     of root-level subexpressions, shared by all the parameters extracted from it
     (``Observation.component`` is walked once, not once per parameter)."""
 
-    __slots__ = ("resource", "memo", "rows")
+    __slots__ = ("resource", "root", "memo", "rows")
 
     def __init__(self, resource: dict[str, Any]) -> None:
         self.resource = resource
+        self.root: Items = [(resource, resource.get("resourceType") or "Resource")]  # the input of every parameter
         # (subexpression key, id of the input value) -> items; the values live as long as the resource.
         self.memo: dict[tuple[int, int, str], Items] = {}
         self.rows: dict[tuple[str, int, str], Any] = {}  # the index builder's conversion memo
@@ -45,191 +48,31 @@ class Env:
 Fn = Callable[[Items, Env], Items]  # (input items, environment) -> items
 
 
-class FhirPathUnsupported(ValueError):
-    """The expression uses FHIRPath outside the compiled subset."""
-
-
-# ---------------------------------------------------------------- tokens and syntax tree
-
-_TOKEN = re.compile(r"""\s*(?:
-    (?P<str>'(?:[^'\\]|\\.)*')
-  | (?P<num>\d+(?:\.\d+)?)
-  | (?P<op>!=|<=|>=|[|.()\[\],=<>])
-  | (?P<id>[A-Za-z_$][A-Za-z0-9_]*|`[^`]*`)
-)""", re.VERBOSE)
-
-
-def tokenize(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    text = text.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise FhirPathUnsupported(f"cannot read FHIRPath at {pos}: {text[pos:pos + 20]!r}")
-        kind = m.lastgroup or ""
-        value = m.group(kind)
-        if kind == "str":
-            value = value[1:-1].replace("\\'", "'")
-        elif kind == "id" and value.startswith("`"):
-            value = value[1:-1]
-        out.append((kind, value))
-        pos = m.end()
-    return out
-
-
-@dataclass(frozen=True)
-class Node:
-    op: str  # 'path' | 'member' | 'call' | 'index' | 'binary' | 'literal' | 'this'
-    args: tuple[Any, ...]
-
-
-class _Parser:
-    # precedence (low -> high, FHIRPath §6 "Operator precedence"): or, and, = !=, |, is/as, postfix
-    def __init__(self, tokens: list[tuple[str, str]]) -> None:
-        self.toks = tokens
-        self.i = 0
-
-    def peek(self, value: str | None = None, kind: str | None = None) -> bool:
-        if self.i >= len(self.toks):
-            return False
-        k, v = self.toks[self.i]
-        return (value is None or v == value) and (kind is None or k == kind)
-
-    def take(self) -> tuple[str, str]:
-        if self.i >= len(self.toks):
-            raise FhirPathUnsupported("unexpected end of FHIRPath")
-        tok = self.toks[self.i]
-        self.i += 1
-        return tok
-
-    def expect(self, value: str) -> None:
-        k, v = self.take()
-        if v != value:
-            raise FhirPathUnsupported(f"expected {value!r}, got {v!r}")
-
-    def parse(self) -> Node:
-        node = self.or_expr()
-        if self.i != len(self.toks):
-            raise FhirPathUnsupported(f"unexpected {self.toks[self.i][1]!r}")
-        return node
-
-    def or_expr(self) -> Node:
-        node = self.and_expr()
-        while self.peek("or", "id"):
-            self.take()
-            node = Node("binary", ("or", node, self.and_expr()))
-        return node
-
-    def and_expr(self) -> Node:
-        node = self.eq_expr()
-        while self.peek("and", "id"):
-            self.take()
-            node = Node("binary", ("and", node, self.eq_expr()))
-        return node
-
-    def eq_expr(self) -> Node:
-        node = self.union_expr()
-        while self.peek("=") or self.peek("!="):
-            op = self.take()[1]
-            node = Node("binary", (op, node, self.union_expr()))
-        return node
-
-    def union_expr(self) -> Node:
-        node = self.type_expr()
-        while self.peek("|"):
-            self.take()
-            node = Node("binary", ("|", node, self.type_expr()))
-        return node
-
-    def type_expr(self) -> Node:
-        node = self.postfix()
-        while self.peek("is", "id") or self.peek("as", "id"):
-            op = self.take()[1]
-            kind, name = self.take()
-            if kind != "id":
-                raise FhirPathUnsupported(f"type name expected after {op}")
-            while self.peek("."):  # qualified names: System.String, FHIR.Patient
-                self.take()
-                name = self.take()[1]
-            node = Node("call", (node, op, (Node("literal", (name,)),)))
-        return node
-
-    def postfix(self) -> Node:
-        node = self.primary()
-        while True:
-            if self.peek("."):
-                self.take()
-                kind, name = self.take()
-                if kind != "id":
-                    raise FhirPathUnsupported(f"name expected after '.', got {name!r}")
-                if self.peek("("):
-                    node = Node("call", (node, name, self.arguments()))
-                else:
-                    node = Node("member", (node, name))
-            elif self.peek("["):
-                self.take()
-                kind, num = self.take()
-                if kind != "num":
-                    raise FhirPathUnsupported("only literal indexes are supported")
-                self.expect("]")
-                node = Node("index", (node, int(num)))
-            else:
-                return node
-
-    def arguments(self) -> tuple[Node, ...]:
-        self.expect("(")
-        args: list[Node] = []
-        while not self.peek(")"):
-            args.append(self.or_expr())
-            if self.peek(","):
-                self.take()
-        self.expect(")")
-        return tuple(args)
-
-    def primary(self) -> Node:
-        kind, value = self.take()
-        if value == "(" and kind == "op":
-            node = self.or_expr()
-            self.expect(")")
-            return node
-        if kind == "str":
-            return Node("literal", (value,))
-        if kind == "num":
-            return Node("literal", (float(value) if "." in value else int(value),))
-        if kind == "id":
-            if value in ("true", "false"):
-                return Node("literal", (value == "true",))
-            if value == "$this":
-                return Node("this", ())
-            if self.peek("("):
-                return Node("call", (Node("this", ()), value, self.arguments()))
-            return Node("path", (value,))
-        raise FhirPathUnsupported(f"unexpected {value!r}")
-
-
-def parse(text: str) -> Node:
-    return _Parser(tokenize(text)).parse()
-
-
 # ---------------------------------------------------------------- type tables
 
 # FHIRPath System types and FHIR primitive names that `as`/`is` may use (case differs).
 _TYPE_ALIASES = {"datetime": "dateTime", "string": "string", "boolean": "boolean", "integer": "integer",
                  "decimal": "decimal", "date": "date", "time": "time", "quantity": "Quantity"}
-_STRINGISH = {"string", "code", "id", "markdown", "uri", "url", "canonical", "oid", "uuid"}
 
 
 def _norm_type(name: str) -> str:
     return _TYPE_ALIASES.get(name.lower(), name)
 
 
+# FHIR type specialisations (R4 datatypes §2.24: code, id and markdown are strings...).
+_SUBTYPES = {
+    "string": frozenset({"code", "id", "markdown"}),
+    "uri": frozenset({"url", "canonical", "oid", "uuid"}),
+    "integer": frozenset({"positiveInt", "unsignedInt"}),
+    "Quantity": frozenset({"Age", "Duration", "Distance", "Count", "SimpleQuantity", "MoneyQuantity"}),
+}
+
+
 def _type_matches(actual: str, wanted: str) -> bool:
     if actual == wanted:
         return True
-    if wanted == "string" and actual in _STRINGISH:
-        return False  # FHIR `as string` is strict: a code is not a string
-    if wanted == "Quantity" and actual in ("Age", "Duration", "Distance", "Count", "SimpleQuantity", "MoneyQuantity"):
+    sub = _SUBTYPES.get(wanted)
+    if sub is not None and actual in sub:
         return True
     return wanted in ("Resource", "DomainResource") and "." not in actual and actual[:1].isupper()
 
@@ -324,6 +167,9 @@ class Compiler:
         self.tables = TypeTables(defs)
         self._memo_keys: dict[tuple[str, Node], int] = {}
         self._memoize = False
+        # Subexpressions worth memoising: those used by more than one expression of a type
+        # (see spine_nodes); None = memoise every eligible node.
+        self.shared: set[Node] | None = None
 
     def compile(self, text: str, context: str) -> Fn:
         """Compile ``text`` evaluated on items of type ``context`` (a resource type or type key)."""
@@ -345,7 +191,8 @@ class Compiler:
 
     def _node(self, node: Node, types: frozenset[str], top: bool = False) -> Typed:
         fn, out = self._node_inner(node, types, top)
-        if top and self._memoize and node.op in ("member", "call", "index") and fn is not _identity:
+        if (top and self._memoize and node.op in ("member", "call", "index") and fn is not _identity
+                and (self.shared is None or node in self.shared)):
             key = self._memo_keys.setdefault((min(types), node), len(self._memo_keys))
             inner = fn
 
@@ -377,7 +224,8 @@ class Compiler:
             return (lambda items, root: src(items, root)[n:n + 1]), st
         if op == "literal":
             lit = node.args[0]
-            kind = "boolean" if isinstance(lit, bool) else "string" if isinstance(lit, str) else "decimal"
+            kind = ("boolean" if isinstance(lit, bool) else "string" if isinstance(lit, str)
+                    else "integer" if isinstance(lit, int) else "decimal")
             lit_item = (lit, kind)
             return (lambda items, root: [lit_item]), frozenset({kind})
         if op == "binary":
@@ -464,8 +312,10 @@ class Compiler:
                 raise FhirPathUnsupported(f"{name}() takes a type name")
             wanted = _norm_type(str(args[0].args[0]))
             if name == "is":
-                return (lambda items, root: [(any(_type_matches(t, wanted) for _, t in src(items, root)),
-                                              "boolean")]), _BOOL
+                def is_type(items: Items, root: Env) -> Items:
+                    got = src(items, root)
+                    return [(_type_matches(got[0][1], wanted), "boolean")] if len(got) == 1 else []
+                return is_type, _BOOL
             kept = frozenset(t for t in st if _type_matches(t, wanted) or t == "Resource")
             if not kept:
                 raise FhirPathUnsupported(f"{name}({wanted}) matches none of {sorted(st)}")
@@ -525,6 +375,23 @@ def _truth(items: Items) -> bool | None:
     if len(items) == 1 and isinstance(items[0][0], bool):
         return items[0][0]
     return True
+
+
+def spine_nodes(text: str) -> set[Node]:
+    """The subexpressions of ``text`` evaluated on its input (not inside function arguments):
+    the candidates for sharing results between the parameters of a type."""
+    out: set[Node] = set()
+
+    def walk(node: Node) -> None:
+        if node.op in ("member", "call", "index"):
+            out.add(node)
+            walk(node.args[0])
+        elif node.op == "binary":
+            walk(node.args[1])
+            walk(node.args[2])
+
+    walk(parse(text))
+    return out
 
 
 def root_keys(text: str, resource_type: str, tables: TypeTables) -> frozenset[str] | None:

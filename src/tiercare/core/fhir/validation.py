@@ -13,6 +13,7 @@ enumerable, that references resolve.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,6 +96,8 @@ def _integer(low: int, high: int, name: str) -> Checker:
 def _decimal(v: Any) -> str | None:
     if isinstance(v, bool) or not isinstance(v, int | float):
         return "must be a JSON number"
+    if isinstance(v, float) and not math.isfinite(v):
+        return "must be a finite number"  # 1e400 parses to inf in Python's json
     return None
 
 
