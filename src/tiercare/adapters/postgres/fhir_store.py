@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -127,6 +127,31 @@ INSERT INTO fhir_history (resource_type, id, version, last_updated, deleted, met
 SELECT resource_type, id, version, last_updated, deleted, method, CASE WHEN deleted THEN NULL ELSE body END
   FROM fhir_stage
 """
+
+
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _copy_field(v: Any) -> str:
+    """One value in PostgreSQL COPY text format (NULL is \\N; backslash, tab, CR, LF escaped)."""
+    if v is None:
+        return "\\N"
+    if v.__class__ is str:
+        # the common case has nothing to escape; str.translate is slow, `in` is not
+        if "\\" in v or "\n" in v or "\t" in v or "\r" in v:
+            return v.translate(_COPY_ESCAPE)
+        return v
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return str(v)  # int, Decimal
+
+
+def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows as one COPY text-format block: formatting here is several times faster than
+    psycopg's per-row ``write_row`` for the ~10 index rows of every resource."""
+    return "".join("\t".join([_copy_field(v) for v in row]) + "\n" for row in rows).encode("utf-8")
 
 
 def _dumps(obj: Any) -> str:
@@ -295,9 +320,8 @@ class PgFhirSession:
             if len(ops) < STAGE_MIN:
                 with cur.copy("COPY fhir_history (resource_type, id, version, last_updated, deleted, method, body) "
                               "FROM STDIN") as cp:
-                    for op in ops:
-                        cp.write_row((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                      None if op.deleted else _dumps(op.body)))
+                    cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
+                                        None if op.deleted else _dumps(op.body)) for op in ops))
             self._replace_index(cur, ops)
 
     def _upsert_unnest(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
@@ -318,9 +342,8 @@ class PgFhirSession:
             cur.execute(_STAGE_DDL)
             with cur.copy("COPY fhir_stage (resource_type, id, version, last_updated, deleted, method, body) "
                           "FROM STDIN") as cp:
-                for op in ops:
-                    cp.write_row((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                  _dumps(op.body)))
+                cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
+                                    _dumps(op.body)) for op in ops))
             done = cur.execute(_UPSERT_STAGED).fetchall()
             if len(done) == len(ops):
                 cur.execute(_HISTORY_STAGED)
@@ -349,8 +372,7 @@ class PgFhirSession:
             stmt = sql.SQL("COPY {} (resource_type, resource_id, {}) FROM STDIN").format(
                 sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
             with cur.copy(stmt) as cp:
-                for row in rows:
-                    cp.write_row(row)
+                cp.write(copy_text(rows))
 
     def lock(self, key: str) -> None:
         self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
