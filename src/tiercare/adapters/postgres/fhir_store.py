@@ -2,7 +2,8 @@
 migration 0010.
 
 A write of N versions is a handful of statements whatever N is: one UNNEST upsert into
-fhir_resource guarded by the version (optimistic lock), one COPY into fhir_history, one
+fhir_resource guarded by the version (optimistic lock), one COPY into fhir_history (the
+current version's body lives in fhir_resource only, see _ARCHIVE), one
 DELETE per index table for replaced versions and one COPY per index table. All inside the
 session's transaction, so a crash leaves either the whole write or nothing.
 SQL takes bound parameters only; table and column names come from :data:`INDEX_TABLES`.
@@ -124,8 +125,30 @@ RETURNING r.resource_type, r.id
 
 _HISTORY_STAGED = """
 INSERT INTO fhir_history (resource_type, id, version, last_updated, deleted, method, body)
-SELECT resource_type, id, version, last_updated, deleted, method, CASE WHEN deleted THEN NULL ELSE body END
-  FROM fhir_stage
+SELECT resource_type, id, version, last_updated, deleted, method, NULL FROM fhir_stage
+"""
+
+# The body of the current version lives in fhir_resource only; when a version is replaced
+# its body moves into its history row (halves the bytes written by creates and imports).
+_ARCHIVE = """
+UPDATE fhir_history h SET body = r.body
+  FROM fhir_resource r, unnest(%s::text[], %s::text[]) AS k(rt, id)
+ WHERE r.resource_type = k.rt AND r.id = k.id AND NOT r.deleted
+   AND h.resource_type = r.resource_type AND h.id = r.id AND h.version = r.version AND h.body IS NULL
+"""
+
+# A history row's body: its own, or (current version) the one in fhir_resource.
+_VREAD = """
+SELECT h.last_updated, h.deleted, coalesce(h.body, r.body), h.method
+  FROM fhir_history h LEFT JOIN fhir_resource r
+    ON NOT h.deleted AND r.resource_type = h.resource_type AND r.id = h.id AND r.version = h.version
+ WHERE h.resource_type = %s AND h.id = %s AND h.version = %s
+"""
+_HISTORY = """
+SELECT h.seq, h.resource_type, h.id, h.version, h.last_updated, h.deleted, coalesce(h.body, r.body), h.method
+  FROM fhir_history h LEFT JOIN fhir_resource r
+    ON NOT h.deleted AND r.resource_type = h.resource_type AND r.id = h.id AND r.version = h.version
+ {} ORDER BY h.seq DESC LIMIT %s
 """
 
 
@@ -218,8 +241,7 @@ class PgFhirSession:
 
     def version(self, resource_type: str, id: str, version: int) -> StoredResource | None:
         row = self.conn.execute(
-            "SELECT last_updated, deleted, body, method FROM fhir_history "
-            "WHERE resource_type = %s AND id = %s AND version = %s",
+            _VREAD,
             (resource_type, id, version),
         ).fetchone()
         if row is None:
@@ -231,22 +253,19 @@ class PgFhirSession:
         where: list[sql.Composable] = []
         args: list[Any] = []
         if resource_type is not None:
-            where.append(sql.SQL("resource_type = %s"))
+            where.append(sql.SQL("h.resource_type = %s"))
             args.append(resource_type)
         if id is not None:
-            where.append(sql.SQL("id = %s"))
+            where.append(sql.SQL("h.id = %s"))
             args.append(id)
         if since is not None:
-            where.append(sql.SQL("last_updated >= %s"))
+            where.append(sql.SQL("h.last_updated >= %s"))
             args.append(since)
         if cursor is not None:
             (seq,) = decode_cursor(cursor)
-            where.append(sql.SQL("seq < %s"))
+            where.append(sql.SQL("h.seq < %s"))
             args.append(int(seq))
-        q = sql.SQL(
-            "SELECT seq, resource_type, id, version, last_updated, deleted, body, method FROM fhir_history {} "
-            "ORDER BY seq DESC LIMIT %s"
-        ).format(sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""))
+        q = sql.SQL(_HISTORY).format(sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""))
         rows = self.conn.execute(q, [*args, count + 1]).fetchall()
         more = len(rows) > count
         rows = rows[:count]
@@ -306,6 +325,9 @@ class PgFhirSession:
     def write(self, ops: Sequence[WriteOp]) -> None:
         if not ops:
             return
+        replaced = [op for op in ops if op.version > 1]
+        if replaced:
+            self.conn.execute(_ARCHIVE, ([op.resource_type for op in replaced], [op.id for op in replaced]))
         if len(ops) >= STAGE_MIN:
             done = self._upsert_staged(ops)
         else:
@@ -321,7 +343,7 @@ class PgFhirSession:
                 with cur.copy("COPY fhir_history (resource_type, id, version, last_updated, deleted, method, body) "
                               "FROM STDIN") as cp:
                     cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                        None if op.deleted else _dumps(op.body)) for op in ops))
+                                        None) for op in ops))
             self._replace_index(cur, ops)
 
     def _upsert_unnest(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
