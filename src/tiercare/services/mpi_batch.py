@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -62,7 +62,10 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def link_all(store: MpiBatchStore, *, today: date, seed: int = 0, progress: Progress = _noop,
-             by: str = "batch") -> BatchReport:
+             by: str = "batch", settings: Mapping[str, Any] | None = None) -> BatchReport:
+    """Link every live Patient; ``settings`` replaces core/mpi/data/model.toml (tests use
+    fewer random pairs)."""
+    settings = settings or load_table("model")
     report = BatchReport()
     total = store.count_patients()
     ids: list[str] = []
@@ -82,7 +85,7 @@ def link_all(store: MpiBatchStore, *, today: date, seed: int = 0, progress: Prog
     if not ids:
         return report
     progress("link", 0, 1)
-    linkage = link_persons(records, today=today, seed=seed)
+    linkage = link_persons(records, today=today, seed=seed, settings=settings)
     progress("link", 1, 1)
     std = linkage.records
     result = linkage.result
@@ -105,7 +108,7 @@ def link_all(store: MpiBatchStore, *, today: date, seed: int = 0, progress: Prog
         store.save_params(len(ids), params)
 
     # ---- clusters -> persons, manual decisions first ------------------------------------
-    thr = load_table("model")["thresholds"]
+    thr = settings["thresholds"]
     auto = float(thr["auto_link"])
     index = {pid: i for i, pid in enumerate(ids)}
     labels = [int(x) for x in result.clustering.labels.tolist()]
@@ -136,7 +139,9 @@ def link_all(store: MpiBatchStore, *, today: date, seed: int = 0, progress: Prog
             score[ids[i]] = max(score.get(ids[i], 0.0), p)
             score[ids[j]] = max(score.get(ids[j], 0.0), p)
     final: dict[str, int] = {pid: links[pid].person_id for pid in manual}
-    claimed: set[int] = set(final.values())
+    # A person held by manual links may still be chosen (the manual record joins that
+    # person's cluster); only cannot-link partners block a person.
+    claimed: set[int] = set()
     touched: set[int] = set()
     # Largest clusters choose first, so a split keeps the old person on its bigger part.
     for members in sorted(split, key=lambda m: (-len(m), min(m))):
