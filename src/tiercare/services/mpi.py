@@ -70,6 +70,8 @@ class MpiStore(Protocol):
     def event(self, kind: str, person_id: int, other: int | None, patient_ids: Sequence[str],
               detail: dict[str, Any], by: str) -> None: ...
     def latest_params(self) -> dict[str, Any] | None: ...
+    def latest_model_id(self) -> int | None: ...
+    def model_params(self, model_id: int) -> dict[str, Any]: ...
     def enterprise_id(self, person_id: int) -> str: ...
 
 
@@ -142,11 +144,11 @@ class MpiService:
     # ---- parameters ----------------------------------------------------------------
     def params(self, store: MpiStore) -> Parameters:
         """The newest fitted parameters (cached by content id), else the defaults."""
-        stored = store.latest_params()
-        if stored is None:
+        model_id = store.latest_model_id()
+        if model_id is None:
             return default_params()
-        if self._params is None or self._params[0] != stored["id"]:
-            self._params = (stored["id"], params_from_json(stored["parameters"]))
+        if self._params is None or self._params[0] != model_id:
+            self._params = (model_id, params_from_json(store.model_params(model_id)))
         return self._params[1]
 
     # ---- real time -------------------------------------------------------------------

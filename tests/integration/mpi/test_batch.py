@@ -34,12 +34,18 @@ def load(api):
     """Two registrations of each person (the second without a phone), written without the
     real-time listener, so that only the batch links them."""
     api.router.service.write_listeners.clear()
+    empty(api.db)
     ids = {}
     for name, birth, gender, phone, seq in PEOPLE:
         idn = id_number(birth, seq)
         ids[name] = (api.create(patient(name, birth, gender, idn=idn, phone=phone)),
                      api.create(patient(name, birth, gender, idn=idn)))
     return ids
+
+
+def empty(db):
+    """Other tests' committed Patients out of sight (rolled back with the test)."""
+    db.execute("DELETE FROM fhir_resource WHERE resource_type = 'Patient'")
 
 
 def persons(db):
@@ -86,6 +92,7 @@ def test_batch_respects_manual_decisions(api, db):
 
 
 def test_batch_on_empty_store(db):
+    empty(db)
     assert link_all(PgMpiStore(db), today=TODAY, settings=SETTINGS).records == 0
 
 

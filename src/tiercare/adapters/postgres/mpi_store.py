@@ -217,6 +217,19 @@ class PgMpiStore:
         row = self.conn.execute("SELECT id, parameters FROM mpi_model ORDER BY id DESC LIMIT 1").fetchone()
         return {"id": row[0], "parameters": row[1]} if row else None
 
+    def latest_model_id(self) -> int | None:
+        # Only the id per write: the parameters (with term frequencies) are large and
+        # are read again only when a new batch fit appears.
+        row = self.conn.execute("SELECT max(id) FROM mpi_model").fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def model_params(self, model_id: int) -> dict[str, Any]:
+        row = self.conn.execute("SELECT parameters FROM mpi_model WHERE id = %s", (model_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"model {model_id} does not exist")
+        params: dict[str, Any] = row[0]
+        return params
+
     def save_params(self, records: int, parameters: dict[str, Any]) -> None:
         self.conn.execute("INSERT INTO mpi_model (records, parameters) VALUES (%s, %s)", (records, Jsonb(parameters)))
 
