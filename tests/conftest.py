@@ -22,6 +22,7 @@ import psycopg
 import pytest
 
 from tiercare.adapters.postgres import migrate
+from tiercare.adapters.postgres.database import SESSION_OPTIONS
 from tiercare.adapters.postgres.embedded import EmbeddedPostgres
 from tiercare.bootstrap import Container, build
 from tiercare.config import Settings, load_settings
@@ -104,7 +105,7 @@ def committed_url(pg_admin_url: str) -> Iterator[str]:
 @pytest.fixture
 def db(pg_url: str) -> Iterator[psycopg.Connection]:
     """A connection whose work is rolled back after the test."""
-    conn = psycopg.connect(pg_url)
+    conn = psycopg.connect(pg_url, options=SESSION_OPTIONS)
     try:
         yield conn
     finally:

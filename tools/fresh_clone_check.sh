@@ -19,7 +19,7 @@ demo_once() {
   TIERCARE_PORT=$port make demo >"$work/demo.log" 2>&1 &
   pid=$!
   code=000
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 1800); do
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health" || true)
     [ "$code" = 200 ] && break
     sleep 0.5
@@ -39,4 +39,4 @@ done
 .venv/bin/tiercare db stop >/dev/null 2>&1 || true
 left=$(pgrep -f "$work" | wc -l)
 echo "processes of the clone left after db stop: $left"
-echo "logs in $work"
+rm -rf "$work"

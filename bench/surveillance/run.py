@@ -30,6 +30,29 @@ def _set_threads(n: int) -> None:
         os.environ[var] = str(n)
 
 
+def ensure_r() -> str | None:
+    """Rscript with the surveillance package, installed from Debian when missing (as root)."""
+    rscript = shutil.which("Rscript")
+    has_pkg = (
+        rscript is not None
+        and subprocess.call(
+            [rscript, "-e", "quit(status = !requireNamespace('surveillance', quietly = TRUE))"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        == 0
+    )
+    if has_pkg:
+        return rscript
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        print("installing R and r-cran-surveillance from Debian ...", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "r-cran-surveillance"], check=False)
+        return shutil.which("Rscript")
+    print("R with the surveillance package is not available: only our figures are printed")
+    return None
+
+
 def make_series(n_weekly: int, n_daily: int, seed: int = 20251123):  # type: ignore[no-untyped-def]
     import numpy as np
 
@@ -106,8 +129,8 @@ def main() -> int:
     ours["routine_daily"] = median_time(routine, args.reps)
 
     r_full: dict[str, tuple[float, float]] = {}
-    rscript = shutil.which("Rscript")
-    if not args.no_r and rscript:
+    rscript = None if args.no_r else ensure_r()
+    if rscript:
         with tempfile.TemporaryDirectory() as tmp:
             np.savetxt(
                 Path(tmp) / "weekly.csv",

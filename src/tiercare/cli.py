@@ -211,7 +211,7 @@ def serve(host: str | None, port: int | None) -> None:
 
 @cli.command("demo")
 @click.option("--port", type=int, default=None, help="Port (default TIERCARE_PORT, 8080).")
-@click.option("--residents", type=int, default=20000, show_default=True,
+@click.option("--residents", type=int, default=5000, show_default=True,
               help="Residents of the synthetic region loaded into an empty store (0: load nothing).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic region.")
 @click.pass_context
@@ -257,7 +257,7 @@ def demo(ctx: click.Context, port: int | None, residents: int, seed: int) -> Non
         _echo(f"  health:   {url}/health")
         _echo(f"  FHIR:     {url}/fhir/R4/metadata")
         _echo(f"  token:    {tok}")
-        _echo(f"  try:      curl -H 'Authorization: Bearer {tok}' '{url}/fhir/R4/Patient?name=张伟&_count=5'")
+        _echo(f"  try:      curl -G -H 'Authorization: Bearer {tok}' --data-urlencode 'name=张伟' '{url}/fhir/R4/Patient'")
         _echo("  Ctrl-C stops the server (and the embedded database it started).")
         _echo("")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tiercare.core.fhir.definitions import definitions
-from tiercare.core.fhir.index import extract
+from tiercare.core.fhir.index import Indexer, extract
 from tiercare.core.fhir.validation import validate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "var/fhir-r4-examples"
@@ -28,6 +28,20 @@ pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="run tools/fetch_f
 
 def _examples() -> list[Path]:
     return sorted(EXAMPLES.glob("*.json")) if EXAMPLES.is_dir() else []
+
+
+def test_generated_selectors_index_like_the_closures() -> None:
+    supported = definitions().resource_types
+    closures_only = Indexer(definitions(), use_fast=False)
+    checked = 0
+    for path in _examples():
+        if path.stat().st_size > 3_000_000:
+            continue
+        resource = json.loads(path.read_bytes())
+        if resource.get("resourceType") in supported:
+            assert extract(resource) == closures_only.extract(resource), path.name
+            checked += 1
+    assert checked > 400
 
 
 def test_supported_examples_validate_and_index() -> None:

@@ -42,3 +42,13 @@ def test_bundle_reference_rewrite():
     res = {"subject": {"reference": "urn:uuid:1"}, "x": [{"reference": "urn:uuid:2"}], "reference": 5}
     assert _rewrite(res, ids) == {"subject": {"reference": "Patient/abc"}, "x": [{"reference": "urn:uuid:2"}],
                                   "reference": 5}
+
+
+def test_json_depth_ignores_brackets_inside_strings():
+    import json
+
+    from tiercare.services.fhir_router import json_depth
+
+    assert json_depth(json.dumps({"a": '[[["{{\\', "b": [1, {"c": []}]}).encode()) == 4
+    assert json_depth(b"[" * 70 + b"]" * 70) == 70
+    assert json_depth(b"1") == 0

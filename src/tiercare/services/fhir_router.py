@@ -13,7 +13,9 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import format_datetime
+from itertools import accumulate
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -56,30 +58,38 @@ def error_response(exc: TierCareError) -> FhirResponse:
     return FhirResponse(exc.status, body)
 
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(raw: bytes) -> int:
+    """Deepest nesting of valid JSON ``raw``: strings removed, brackets counted (no recursion,
+    a few microseconds per resource)."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    return max(accumulate(_STEP[c] for c in brackets), default=0)
+
+
 def parse_json(raw: bytes) -> Any:
     """Parse a request body: UTF-8 JSON, nesting at most MAX_DEPTH (checked without recursion)."""
     if not raw.strip():
         raise InvalidInput("the request body is empty")
+    if b"\\u0000" in raw:  # PostgreSQL text and jsonb cannot hold NUL characters
+        raise InvalidInput("the request body contains a NUL character (\\u0000)")
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         msg = str(exc)
         reason = "is not valid UTF-8" if "utf-8" in msg.lower() or "surrogate" in msg.lower() else "is not valid JSON"
         raise InvalidInput(f"the request body {reason}") from None
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InvalidInput(f"the JSON is nested deeper than {MAX_DEPTH} levels")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    if json_depth(raw) > MAX_DEPTH:
+        raise InvalidInput(f"the JSON is nested deeper than {MAX_DEPTH} levels")
     return value
 
 
 def http_date(res: StoredResource) -> str:
-    return format_datetime(res.last_updated, usegmt=True)
+    # usegmt needs tzinfo == UTC exactly; a server in another zone (Etc/UTC included) returns its own
+    return format_datetime(res.last_updated.astimezone(UTC), usegmt=True)
 
 
 # Fallback when the core has no summary.summarize: elements kept by _summary=true in

@@ -29,7 +29,7 @@ def test_create_assigns_id_and_meta(fhir, db):
     assert rows == [("create", "Patient", pid, "tester"), ("read", "Patient", pid, "tester")]
 
 
-def test_update_versions_and_vread(fhir):
+def test_update_versions_and_vread(fhir, db):
     pid = fhir("POST", "Patient", PATIENT).body["id"]
     changed = {**PATIENT, "id": pid, "gender": "female"}
     r = fhir("PUT", f"Patient/{pid}", changed)
@@ -41,6 +41,11 @@ def test_update_versions_and_vread(fhir):
     hist = fhir("GET", f"Patient/{pid}/_history").body
     assert hist["type"] == "history"
     assert [e["resource"]["meta"]["versionId"] for e in hist["entry"]] == ["2", "1"]
+    # the current version's body is kept once (in fhir_resource); replaced ones in history
+    rows = db.execute("SELECT version, body IS NULL FROM fhir_history WHERE id = %s ORDER BY version", (pid,))
+    assert rows.fetchall() == [(1, False), (2, True)]
+    fhir("DELETE", f"Patient/{pid}")
+    assert fhir("GET", f"Patient/{pid}/_history/2").body["gender"] == "female"
 
 
 def test_same_content_update_makes_no_new_version(fhir):

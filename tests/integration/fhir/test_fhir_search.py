@@ -57,6 +57,12 @@ def test_token_and_identifier(fhir, region):
     assert set(ids(fhir("GET", "Patient?gender:not=female&_count=1000"))) & mine == {region["p1"]}
 
 
+def test_token_text_is_a_prefix_search_on_display(fhir, region):
+    r = fhir("GET", f"Observation?code:text=systolic&subject={region['p1']}&_count=100")
+    assert len(ids(r)) == 5
+    assert ids(fhir("GET", f"Observation?code:text=bp&subject={region['p1']}")) == []
+
+
 def test_chinese_names_traditional_simplified_and_pinyin(fhir, region):
     assert ids(fhir("GET", "Patient?name=张伟")) == [region["p1"]]     # record says 張偉
     assert ids(fhir("GET", "Patient?name=張")) == [region["p1"]]

@@ -125,6 +125,18 @@ for (nm in names(flex_sets)) {
 farr_df <- do.call(rbind, farr_out)
 gz <- gzfile(file.path(out, "farrington_reference.csv.gz"), "w")
 write.csv(farr_df, gz, row.names = FALSE); close(gz)
+# ---- CUSUM (algo.cusum via cusum()) on the first 10 weekly series ------------
+cusum_out <- list()
+sts_w10 <- sts(observed = t(weekly[1:10, ]), frequency = 52)
+for (tr in c("rossi", "standard")) {
+  ctrl <- list(range = rng_w, k = 1.04, h = 2.26, m = NULL, trans = tr)
+  r <- cusum(sts_w10, control = ctrl)
+  stopifnot(nrow(upperbound(r)) == length(rng_w))
+  cusum_out[[tr]] <- long(paste0("cusum_", tr), weekly[1:10, ], rng_w, t(upperbound(r)), t(alarms(r)))
+}
+gz <- gzfile(file.path(out, "cusum_reference.csv.gz"), "w")
+write.csv(do.call(rbind, cusum_out), gz, row.names = FALSE); close(gz)
+
 writeLines(c(paste("surveillance", as.character(packageVersion("surveillance"))),
              R.version.string), file.path(out, "VERSIONS.txt"))
 cat("wrote", out, "\n")

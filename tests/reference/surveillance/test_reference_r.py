@@ -136,3 +136,14 @@ def test_every_listed_difference_still_occurs(weekly_series, farrington_ref):
         out = detector(weekly_series, range_=[t], **params)
         i = np.where((ref["series"] == s) & (ref["t"] == t))[0][0]
         assert not np.isclose(out.upperbound[s, t], ref["upperbound"][i], rtol=1e-6)
+
+
+@pytest.mark.parametrize("trans", ["rossi", "standard"])
+def test_cusum_identical_to_r(trans, weekly_series):
+    from tiercare.core.surveillance.cusum import cusum
+
+    ref = reference("cusum_reference.csv.gz")[f"cusum_{trans}"]
+    sub = weekly_series.select(list(range(10)))
+    out = cusum(sub, trans=trans, range_=np.unique(ref["t"]))
+    close, same_alarm = _compare(out, ref, rtol=1e-9)
+    assert close.all() and same_alarm.all()

@@ -191,3 +191,16 @@ def test_unsupported_or_malformed_resources() -> None:
         with pytest.raises(NotSupported):
             extract(bad)
     assert rows_of({"resourceType": "Patient", "name": "not a list", "birthDate": 1980, "identifier": [3]}, "name") == []
+
+
+def test_generated_selectors_match_the_closures() -> None:
+    from tiercare.core.fhir.definitions import definitions
+    from tiercare.core.fhir.index import Indexer
+
+    closures_only = Indexer(definitions(), use_fast=False)
+    report = indexer()
+    fast = sum(ex.fast is not None for rt in ("Patient", "Observation") for ex in report.extractors(rt))
+    assert fast >= 60
+    for resource in (PATIENT, BP, {**BP, "valueQuantity": {"value": 5}, "subject": {"reference": "#p"},
+                                   "contained": [{"resourceType": "Patient", "id": "p"}]}):
+        assert extract(resource) == closures_only.extract(resource)

@@ -148,7 +148,9 @@ def test_unknown_parameters_strict_and_lenient() -> None:
 
 
 def test_bad_values_and_modifiers_are_rejected_even_when_lenient() -> None:
-    for name, value in (("birthdate", "1980-13-01"), ("birthdate", "soon"), ("gender", ""), ("gender", "a|b|c"),
+    assert parse_search("Patient", [("gender", ""), ("_count", ""), ("name", "x")]).clauses[0].param.name == "name"
+    assert parse_search("Patient", [("gender", "")], strict=True).clauses == ()
+    for name, value in (("birthdate", "1980-13-01"), ("birthdate", "soon"), ("gender", ","), ("gender", "a|b|c"),
                         ("name:exact", " "), ("birthdate:missing", "maybe"), ("name:nosuch", "x"),
                         ("_id", "|")):
         with pytest.raises(InvalidInput) as err:

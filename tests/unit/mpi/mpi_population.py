@@ -131,6 +131,14 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
     husband = base("朴正浩", "1970-03-03", True, "C13")
     out.append((replace(husband, record_id="husband-a"), "husband"))
     out.append((replace(base("朴贤珠", "1972-08-19", False, "C13"), record_id="wife-a", phones=husband.phones), "wife"))
+    # Sisters with close names, four years apart, sharing the household phone.
+    sis = base("卢玲", "2017-02-08", False, "C18")
+    out.append((replace(sis, record_id="sister1-a", id_number=None), "sister1"))
+    out.append((replace(sis, record_id="sister2-a", name="卢玲艳", birth_date="2021-10-17", id_number=None), "sister2"))
+    # A wife's record carrying her husband's ID number (sex digit says male).
+    hus = base("彭建军", "1968-07-07", True, "C19")
+    out.append((replace(hus, record_id="idcopy1-a"), "idcopy1"))
+    out.append((replace(hus, record_id="idcopy2-a", name="彭秀英", gender="female", phones=()), "idcopy2"))
     # Newborn registered before naming, then named.
     baby = base("曾某某之子", "2025-03-01", True, "C14")
     out.append((replace(baby, record_id="newborn-a", id_number=None), "newborn"))

@@ -57,3 +57,10 @@ def test_link_across_groups_only():
     assert (g[result.pairs[:, 0]] != g[result.pairs[:, 1]]).all()
     assert len(result.pairs) == sum(1 for i in range(30) for j in range(30, 60) if records[i]["name"] == records[j]["name"])
     assert result.parameters.lam < 0.5  # λ over all cross pairs, not over candidates
+
+
+def test_null_label_matches_missing_values():
+    rule = parse_rules([{"name": "n", "when": {"dob": ["null"], "name": ["different"]}, "cap": "no_link"}])
+    gamma = np.array([[1, -1, 0], [1, 0, 0]], dtype=np.int8)
+    assert rule_masks(gamma, COMPS, rule)["n"].tolist() == [True, False]
+    assert rule_applies([1, -1, 0], COMPS, rule[0]) and not rule_applies([1, 0, 0], COMPS, rule[0])

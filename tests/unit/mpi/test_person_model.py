@@ -52,9 +52,9 @@ def test_every_error_type_is_linked(linked, case):
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("nbtwin-a", "nbtwin1-b"), ("nbtwin-a", "nbtwin2-b"), ("ctwin1-a", "ctwin2-a")],
+    [("nbtwin-a", "nbtwin1-b"), ("nbtwin-a", "nbtwin2-b"), ("ctwin1-a", "ctwin2-a"), ("sister1-a", "sister2-a")],
 )
-def test_newborn_placeholder_among_twins_and_close_named_twins_go_to_review(linked, a, b):
+def test_ambiguous_family_cases_go_to_review(linked, a, b):
     out, pos, _ = linked
     assert not same_person(linked, a, b)
     reviewed = {(i, j) for i, j, _ in out.result.clustering.review}
@@ -64,7 +64,7 @@ def test_newborn_placeholder_among_twins_and_close_named_twins_go_to_review(link
 @pytest.mark.parametrize(
     ("a", "b"),
     [("mother-a", "guardian-a"), ("mother-a", "guardian-b"), ("twin1-a", "twin2-a"), ("husband-a", "wife-a"),
-     ("nbtwin1-b", "nbtwin2-b")],
+     ("nbtwin1-b", "nbtwin2-b"), ("idcopy1-a", "idcopy2-a")],
 )
 def test_family_members_are_never_linked(linked, a, b):
     assert not same_person(linked, a, b)

@@ -93,7 +93,7 @@ def test_ordinary_names_are_not_placeholders():
 @pytest.mark.parametrize(
     ("raw", "code"),
     [("", "missing"), ("   ", "missing"), ("王😀", "characters"), ("李四#", "characters"),
-     ("张" * 30, "too_long"), ("王Lily", "mixed_script"), ("\x00\x07", "empty")],
+     ("张" * 30, "too_long"), ("王Lily", "mixed_script"), ("\x00\x07", "empty"), ("-", "empty"), (" ' ", "empty")],
 )
 def test_bad_names_give_a_clear_result_and_no_name(raw, code):
     got, issues = std(raw)

@@ -25,8 +25,10 @@ def test_clean_record():
     )
     assert rec.linkable and rec.name.text == "张伟" and rec.gender == "male"
     assert len(rec.phones) == 1 and rec.address.county == "110105"
-    # The ID says a woman (even sequence): reported, not changed.
+    # The ID says a woman (even sequence): reported; the number is taken as
+    # someone else's (a wife's card copied in) and gives no evidence.
     assert ("gender", "id_mismatch") in codes(rec)
+    assert rec.id_foreign and rec.own_id is None and rec.linkable
 
 
 def test_birth_date_is_taken_from_the_id_number_when_missing():

@@ -156,3 +156,14 @@ def test_daily_farrington_counts_days():
         s, b=2, w=21, past_weeks_not_included=182, limit54=(5, 28), range_=slice(-5, None)
     )
     assert not np.isnan(r.alarm[0, -5:]).any()
+
+
+def test_a_gap_in_the_reference_weeks_gives_no_decision_only_where_used():
+    s = _weekly_outbreak()
+    counts = s.counts.copy()
+    t_last = s.n_time - 1
+    counts[0, t_last - 52] = np.nan  # a reference week of the last week only (j=1, offset 0)
+    gapped = CountSeries.weekly(counts, START)
+    r = farrington(gapped, range_=[t_last - 10, t_last])
+    assert np.isnan(r.alarm[0, t_last]) and np.isnan(r.upperbound[0, t_last])
+    assert not np.isnan(r.alarm[0, t_last - 10])

@@ -97,3 +97,18 @@ def test_registry_rejects_unknown_detectors_and_misspelled_parameters():
         run("earsC9", s)
     with pytest.raises(TierCareError, match="thersholdMethod"):
         run("farrington_flexible", s, thersholdMethod="nbPlugin")
+
+
+@pytest.mark.parametrize("name", names())
+def test_all_zero_weekly_history_never_alarms_or_crashes(name):
+    import warnings
+
+    counts = np.zeros((2, 52 * 6))
+    counts[1, -1] = 1  # one case after six silent years
+    s = CountSeries.weekly(counts, START)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from log(0), 0/0, ...
+        r = run(name, s, range_=range(s.n_time - 4, s.n_time))
+    assert not r.alarms[0].any()
+    # C3 has no decision where s = 0 (as R); CUSUM and GLR need a positive mean
+    assert r.decided[:, -4:].any() or name in ("ears_c3", "cusum", "glr_nb")

@@ -15,6 +15,11 @@ from tiercare.adapters.postgres.embedded import EmbeddedPostgres
 from tiercare.config import Settings, mask_url
 from tiercare.core.errors import DatabaseUnavailable
 
+# Every session speaks UTC, whatever the server's configured zone: timestamps read back are
+# then UTC datetimes everywhere (HTTP dates, FHIR instants), on the embedded server and on any
+# production PostgreSQL alike.
+SESSION_OPTIONS = "-c TimeZone=UTC"
+
 
 @dataclass
 class Database:
@@ -52,7 +57,8 @@ class Database:
     def connect(self, *, autocommit: bool = False) -> psycopg.Connection:
         url = self.url()
         try:
-            return psycopg.connect(url, autocommit=autocommit, connect_timeout=self.settings.connect_timeout)
+            return psycopg.connect(url, autocommit=autocommit, connect_timeout=self.settings.connect_timeout,
+                                   options=SESSION_OPTIONS)
         except psycopg.OperationalError as exc:
             reason = _reason(exc)
             raise DatabaseUnavailable(f"cannot connect to the database ({self.describe()}): {reason}") from None
@@ -80,7 +86,7 @@ class Database:
                 url,
                 min_size=1,
                 max_size=self.settings.pool_size,
-                kwargs={"connect_timeout": self.settings.connect_timeout},
+                kwargs={"connect_timeout": self.settings.connect_timeout, "options": SESSION_OPTIONS},
                 open=False,
                 name="tiercare",
             )

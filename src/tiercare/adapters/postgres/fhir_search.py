@@ -7,6 +7,11 @@ and ``_has`` reuse the same predicate on another owner. Values are bound paramet
 (named placeholders), identifiers come from :data:`TABLE_OF`; LIKE patterns are escaped.
 Paging is keyset (cursor = last row's sort values + id), so next/prev links stay correct
 while others write; ``_offset`` is honoured only without a cursor.
+
+Statements are never server-prepared (``prepare=False``): after five executions PostgreSQL
+may switch a prepared statement to a generic plan, which cannot see that
+``target_id = $1`` selects one patient's rows and then walks the whole type in id order
+(measured: 1 s instead of 2 ms for ``Observation?subject=&code=&date=ge`` at 33k resources).
 """
 
 from __future__ import annotations
@@ -70,7 +75,8 @@ class SearchCompiler:
             exists = self._exists(b, table, owner, p.name, sql.SQL("TRUE"))
             return sql.SQL("NOT ") + exists if c.missing else exists
         if p.type == "token" and c.modifier == "text":
-            texts = [sql.SQL("t.text LIKE {}").format(b.bind("%" + like_escape(v.value) + "%")) for v in c.values]
+            # :text is a string search on the display/text: starts-with on the normalised value
+            texts = [sql.SQL("t.text LIKE {}").format(b.bind(like_escape(v.value) + "%")) for v in c.values]
             return self._exists(b, "fhir_token_text", owner, p.name, _or(texts))
         alts: list[sql.Composable] = [self.value(b, p.type, c.modifier, v) for v in c.values]
         if p.type == "token" and c.modifier == "not":
@@ -299,7 +305,7 @@ class SearchCompiler:
             stmt = sql.SQL("SELECT * FROM (SELECT r.id, r.version, r.last_updated, r.body, {keys} FROM fhir_resource r "
                            "WHERE {where}) q WHERE {seek} ORDER BY {order} LIMIT {limit}{offset}").format(
                 keys=select_keys, where=where, seek=seek, order=order, limit=b.bind(count + 1), offset=offset)
-            rows = conn.execute(stmt, b.args).fetchall()
+            rows = conn.execute(stmt, b.args, prepare=False).fetchall()
             more = len(rows) > count
             rows = rows[:count]
             if backwards:
@@ -313,7 +319,7 @@ class SearchCompiler:
             else:
                 tb = Builder()
                 total = conn.execute(sql.SQL("SELECT count(*) FROM fhir_resource r WHERE {}").format(self.where(tb, q)),
-                                     tb.args).fetchone()[0]  # type: ignore[index]
+                                     tb.args, prepare=False).fetchone()[0]  # type: ignore[index]
         page = SearchPage(matches, total=total)
         if rows:
             first_vals = [_jsonable(v) for v in rows[0][4:]]
@@ -353,7 +359,7 @@ class SearchCompiler:
                     "JOIN fhir_resource x ON x.resource_type = ref.target_type AND x.id = ref.target_id "
                     "WHERE NOT x.deleted AND {} LIMIT {}").format(b.bind(types), b.bind(ids), _and(cond),
                                                                   b.bind(MAX_INCLUDES))
-                found += [StoredResource(r[0], r[1], r[2], r[3], False, r[4]) for r in conn.execute(stmt, b.args)]
+                found += [StoredResource(r[0], r[1], r[2], r[3], False, r[4]) for r in conn.execute(stmt, b.args, prepare=False)]
             for inc in wanted_rev:
                 b = Builder()
                 cond = [sql.SQL("ref.resource_type = {}").format(b.bind(inc.source_type))]
@@ -365,7 +371,7 @@ class SearchCompiler:
                     "JOIN fhir_resource x ON x.resource_type = ref.resource_type AND x.id = ref.resource_id "
                     "WHERE NOT x.deleted AND {} LIMIT {}").format(b.bind(types), b.bind(ids), _and(cond),
                                                                   b.bind(MAX_INCLUDES))
-                found += [StoredResource(r[0], r[1], r[2], r[3], False, r[4]) for r in conn.execute(stmt, b.args)]
+                found += [StoredResource(r[0], r[1], r[2], r[3], False, r[4]) for r in conn.execute(stmt, b.args, prepare=False)]
             frontier = []
             for res in found:
                 key = (res.resource_type, res.id)

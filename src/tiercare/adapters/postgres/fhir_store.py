@@ -2,7 +2,8 @@
 migration 0010.
 
 A write of N versions is a handful of statements whatever N is: one UNNEST upsert into
-fhir_resource guarded by the version (optimistic lock), one COPY into fhir_history, one
+fhir_resource guarded by the version (optimistic lock), one COPY into fhir_history (the
+current version's body lives in fhir_resource only, see _ARCHIVE), one
 DELETE per index table for replaced versions and one COPY per index table. All inside the
 session's transaction, so a crash leaves either the whole write or nothing.
 SQL takes bound parameters only; table and column names come from :data:`INDEX_TABLES`.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -124,9 +125,56 @@ RETURNING r.resource_type, r.id
 
 _HISTORY_STAGED = """
 INSERT INTO fhir_history (resource_type, id, version, last_updated, deleted, method, body)
-SELECT resource_type, id, version, last_updated, deleted, method, CASE WHEN deleted THEN NULL ELSE body END
-  FROM fhir_stage
+SELECT resource_type, id, version, last_updated, deleted, method, NULL FROM fhir_stage
 """
+
+# The body of the current version lives in fhir_resource only; when a version is replaced
+# its body moves into its history row (halves the bytes written by creates and imports).
+_ARCHIVE = """
+UPDATE fhir_history h SET body = r.body
+  FROM fhir_resource r, unnest(%s::text[], %s::text[]) AS k(rt, id)
+ WHERE r.resource_type = k.rt AND r.id = k.id AND NOT r.deleted
+   AND h.resource_type = r.resource_type AND h.id = r.id AND h.version = r.version AND h.body IS NULL
+"""
+
+# A history row's body: its own, or (current version) the one in fhir_resource.
+_VREAD = """
+SELECT h.last_updated, h.deleted, coalesce(h.body, r.body), h.method
+  FROM fhir_history h LEFT JOIN fhir_resource r
+    ON NOT h.deleted AND r.resource_type = h.resource_type AND r.id = h.id AND r.version = h.version
+ WHERE h.resource_type = %s AND h.id = %s AND h.version = %s
+"""
+_HISTORY = """
+SELECT h.seq, h.resource_type, h.id, h.version, h.last_updated, h.deleted, coalesce(h.body, r.body), h.method
+  FROM fhir_history h LEFT JOIN fhir_resource r
+    ON NOT h.deleted AND r.resource_type = h.resource_type AND r.id = h.id AND r.version = h.version
+ {} ORDER BY h.seq DESC LIMIT %s
+"""
+
+
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _copy_field(v: Any) -> str:
+    """One value in PostgreSQL COPY text format (NULL is \\N; backslash, tab, CR, LF escaped)."""
+    if v is None:
+        return "\\N"
+    if v.__class__ is str:
+        # the common case has nothing to escape; str.translate is slow, `in` is not
+        if "\\" in v or "\n" in v or "\t" in v or "\r" in v:
+            return v.translate(_COPY_ESCAPE)
+        return v
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return str(v)  # int, Decimal
+
+
+def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows as one COPY text-format block: formatting here is several times faster than
+    psycopg's per-row ``write_row`` for the ~10 index rows of every resource."""
+    return "".join("\t".join([_copy_field(v) for v in row]) + "\n" for row in rows).encode("utf-8")
 
 
 def _dumps(obj: Any) -> str:
@@ -193,8 +241,7 @@ class PgFhirSession:
 
     def version(self, resource_type: str, id: str, version: int) -> StoredResource | None:
         row = self.conn.execute(
-            "SELECT last_updated, deleted, body, method FROM fhir_history "
-            "WHERE resource_type = %s AND id = %s AND version = %s",
+            _VREAD,
             (resource_type, id, version),
         ).fetchone()
         if row is None:
@@ -206,22 +253,19 @@ class PgFhirSession:
         where: list[sql.Composable] = []
         args: list[Any] = []
         if resource_type is not None:
-            where.append(sql.SQL("resource_type = %s"))
+            where.append(sql.SQL("h.resource_type = %s"))
             args.append(resource_type)
         if id is not None:
-            where.append(sql.SQL("id = %s"))
+            where.append(sql.SQL("h.id = %s"))
             args.append(id)
         if since is not None:
-            where.append(sql.SQL("last_updated >= %s"))
+            where.append(sql.SQL("h.last_updated >= %s"))
             args.append(since)
         if cursor is not None:
             (seq,) = decode_cursor(cursor)
-            where.append(sql.SQL("seq < %s"))
+            where.append(sql.SQL("h.seq < %s"))
             args.append(int(seq))
-        q = sql.SQL(
-            "SELECT seq, resource_type, id, version, last_updated, deleted, body, method FROM fhir_history {} "
-            "ORDER BY seq DESC LIMIT %s"
-        ).format(sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""))
+        q = sql.SQL(_HISTORY).format(sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""))
         rows = self.conn.execute(q, [*args, count + 1]).fetchall()
         more = len(rows) > count
         rows = rows[:count]
@@ -281,6 +325,9 @@ class PgFhirSession:
     def write(self, ops: Sequence[WriteOp]) -> None:
         if not ops:
             return
+        replaced = [op for op in ops if op.version > 1]
+        if replaced:
+            self.conn.execute(_ARCHIVE, ([op.resource_type for op in replaced], [op.id for op in replaced]))
         if len(ops) >= STAGE_MIN:
             done = self._upsert_staged(ops)
         else:
@@ -295,9 +342,8 @@ class PgFhirSession:
             if len(ops) < STAGE_MIN:
                 with cur.copy("COPY fhir_history (resource_type, id, version, last_updated, deleted, method, body) "
                               "FROM STDIN") as cp:
-                    for op in ops:
-                        cp.write_row((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                      None if op.deleted else _dumps(op.body)))
+                    cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
+                                        None) for op in ops))
             self._replace_index(cur, ops)
 
     def _upsert_unnest(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
@@ -318,9 +364,8 @@ class PgFhirSession:
             cur.execute(_STAGE_DDL)
             with cur.copy("COPY fhir_stage (resource_type, id, version, last_updated, deleted, method, body) "
                           "FROM STDIN") as cp:
-                for op in ops:
-                    cp.write_row((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                  _dumps(op.body)))
+                cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
+                                    _dumps(op.body)) for op in ops))
             done = cur.execute(_UPSERT_STAGED).fetchall()
             if len(done) == len(ops):
                 cur.execute(_HISTORY_STAGED)
@@ -349,8 +394,7 @@ class PgFhirSession:
             stmt = sql.SQL("COPY {} (resource_type, resource_id, {}) FROM STDIN").format(
                 sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
             with cur.copy(stmt) as cp:
-                for row in rows:
-                    cp.write_row(row)
+                cp.write(copy_text(rows))
 
     def lock(self, key: str) -> None:
         self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))

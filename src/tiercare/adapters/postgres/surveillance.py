@@ -68,6 +68,9 @@ WHERE t.resource_type = 'Condition' AND t.param = 'code' AND t.system = %(system
   AND ((r.body->>'recordedDate')::timestamptz AT TIME ZONE %(tz)s)::date BETWEEN %(start)s AND %(end)s
 """
 
+_EVENTS = ("SELECT action, by_actor AS by, at, note, from_state, to_state FROM surv_signal_event "
+           "WHERE signal_id = %s ORDER BY at, id")
+
 
 def _patterns(catalogue: Catalogue) -> list[str]:
     out: list[str] = []
@@ -122,9 +125,7 @@ class PgSurveillance:
             row = conn.execute("SELECT state FROM surv_signal WHERE id = %s", (signal_id,)).fetchone()
             if row is None:
                 raise NotFound(f"no signal {signal_id}")
-            events = conn.execute(
-                "SELECT action, by_actor, at, note, from_state, to_state FROM surv_signal_event "
-                "WHERE signal_id = %s ORDER BY at, id", (signal_id,)).fetchall()
+            events = conn.execute(_EVENTS, (signal_id,)).fetchall()
         history = tuple(
             workflow.Event(workflow.SignalAction(a), by, at, note, workflow.SignalState(f), workflow.SignalState(t))
             for a, by, at, note, f, t in events)
@@ -164,9 +165,7 @@ class PgSurveillance:
             row = cur.execute("SELECT * FROM surv_signal WHERE id = %s", (signal_id,)).fetchone()
             if row is None:
                 raise NotFound(f"no signal {signal_id}")
-            events = cur.execute(
-                "SELECT action, by_actor AS by, at, note, from_state, to_state FROM surv_signal_event "
-                "WHERE signal_id = %s ORDER BY at, id", (signal_id,)).fetchall()
+            events = cur.execute(_EVENTS, (signal_id,)).fetchall()
         out = _jsonable(row)
         out["events"] = [_jsonable(e) for e in events]
         return out

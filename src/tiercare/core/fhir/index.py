@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 from tiercare.core.errors import NotSupported
 from tiercare.core.fhir.definitions import Definitions, SearchParam, definitions
+from tiercare.core.fhir.fastpath import FastFn, compile_fast
 from tiercare.core.fhir.fhirpath import Compiler, Env, FhirPathUnsupported, Fn, Node, root_keys, spine_nodes
 from tiercare.core.fhir.values import (
     MAX_DATE,
@@ -272,6 +273,7 @@ def _reference_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[Inde
         yield ReferenceRow(param, _str(value.get("type")), None, None, None, id_sys, id_val)
 
 
+@lru_cache(maxsize=65536)  # the same patients and encounters are referenced again and again
 def parse_reference(ref: str) -> tuple[str | None, str | None, str | None, str | None]:
     """(type, id, absolute url or None, version) of a literal reference (R4 §2.3.0 references).
 
@@ -354,26 +356,30 @@ class Extractor:
 
     param: SearchParam
     fn: Fn
-    components: tuple[tuple[str, str, Fn], ...] = ()
+    # (name, type, closure, generated selector per context type key) of each component
+    components: tuple[tuple[str, str, Fn, dict[str, FastFn] | None], ...] = ()
     needs: frozenset[str] | None = None  # top-level JSON keys one of which must be present
+    fast: FastFn | None = None  # generated selector (fastpath) doing what ``fn`` does, when plain
 
     def rows(self, resource: dict[str, Any], tz: tzinfo = UTC, env: Env | None = None) -> Rows:
         env = env or Env(resource)
-        items = self.fn(env.root, env)
+        items = self.fast(resource) if self.fast is not None else self.fn(env.root, env)
         if not items:
             return []
         name = self.param.name
         if not self.components:
-            kind = self.param.type
-            if len(items) == 1:
-                v, t = items[0]
-                return _convert(env, kind, name, v, t, tz)
-            return [row for v, t in items for row in _convert(env, kind, name, v, t, tz)]
+            # Converted directly: cheaper than sharing conversions through the memo, which
+            # only composites (several parameters over the same component) profit from.
+            convert = _CONVERTERS[self.param.type]
+            return [row for v, t in items if t[0].islower() or v.__class__ is dict
+                    for row in convert(name, v, t, tz)]
         out: Rows = []
         for item in items:
             per_component: list[list[IndexRow]] = []
-            for cname, ctype, cfn in self.components:
-                rows = ([r for v, t in cfn([item], env) for r in _convert(env, ctype, cname, v, t, tz)]
+            for cname, ctype, cfn, cfast in self.components:
+                fast = cfast.get(item[1]) if cfast is not None else None
+                citems = fast(item[0]) if fast is not None else cfn([item], env)
+                rows = ([r for v, t in citems for r in _convert(env, ctype, cname, v, t, tz)]
                         if ctype in _CONVERTERS else [])
                 if not rows:
                     break
@@ -413,11 +419,12 @@ class CompileReport:
 class Indexer:
     """Compiled extractors for every supported type, built lazily per type and kept."""
 
-    def __init__(self, defs: Definitions) -> None:
+    def __init__(self, defs: Definitions, use_fast: bool = True) -> None:
         self.defs = defs
         self.compiler = Compiler(defs)
         self._by_type: dict[str, list[Extractor]] = {}
         self.failures: dict[str, list[tuple[str, str]]] = {}
+        self.use_fast = use_fast
 
     def extractors(self, resource_type: str) -> list[Extractor]:
         hit = self._by_type.get(resource_type)
@@ -440,14 +447,28 @@ class Indexer:
         for p in params:
             try:
                 fn, types = self.compiler.compile_typed(p.expression, rt, memoize=True)
-                comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types, memoize=True)[0])
+                comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types, memoize=True)[0],
+                               self._fast_components(c.expression, types) if self.use_fast else None)
                               for c in p.components)
             except FhirPathUnsupported as exc:
                 failures.append((p.name, str(exc)))
                 continue
-            out.append(Extractor(p, fn, comps, root_keys(p.expression, rt, self.compiler.tables)))
+            tables = self.compiler.tables
+            out.append(Extractor(p, fn, comps, root_keys(p.expression, rt, tables),
+                                 compile_fast(p.expression, rt, tables) if self.use_fast else None))
         self.compiler.shared = None
         self.failures[rt] = failures
+        return out
+
+    def _fast_components(self, text: str, types: frozenset[str]) -> dict[str, FastFn] | None:
+        """A generated selector for a component per context type (``Observation`` and
+        ``Observation.component`` for the combo-* composites); None unless all are plain."""
+        out: dict[str, FastFn] = {}
+        for t in types:
+            fn = compile_fast(text, t, self.compiler.tables, relative=True)
+            if fn is None:
+                return None
+            out[t] = fn
         return out
 
     def extract(self, resource: dict[str, Any], tz: tzinfo = UTC) -> Rows:

@@ -317,6 +317,8 @@ def parse_search(resource_type: str, params: Iterable[tuple[str, str]], defs: De
     total: str | None = None
     for name, raw in params:
         base = name.split(":", 1)[0]
+        if raw == "" and base not in PASSTHROUGH:
+            continue  # `?given=`: a parameter without a value is ignored, as servers commonly do
         if base in PASSTHROUGH:
             passthrough.append((name, raw))
         elif name == "_count":

@@ -88,6 +88,7 @@ def _add_months(dt: datetime, months: int) -> datetime:
     return dt.replace(year=year, month=m + 1)
 
 
+@lru_cache(maxsize=65536)  # timestamps repeat within a load (one encounter, many observations)
 def date_range(text: str, local_tz: tzinfo = UTC) -> tuple[datetime, datetime] | None:
     """``[low, high)`` in UTC of a FHIR date, dateTime or instant; None if it is not one.
 

@@ -148,6 +148,13 @@ def compare_addresses(a: DivisionCode | None, b: DivisionCode | None) -> str | N
     return "different_county"
 
 
+def birth_gap_level(a: BirthDate | None, b: BirthDate | None) -> str | None:
+    """``years`` when birth dates are two or more years apart (siblings), else ``close``."""
+    if a is None or b is None:
+        return None
+    return "years" if abs(a.value.year - b.value.year) >= 2 else "close"
+
+
 def age_gap_level(a: BirthDate | None, b: BirthDate | None) -> str | None:
     """``generation`` when birth years are a generation apart (data), else ``none``."""
     if a is None or b is None:

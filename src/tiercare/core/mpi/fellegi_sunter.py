@@ -78,10 +78,13 @@ class Parameters:
 def compare_pairs(records: Sequence[R], pairs: IntArray, comparisons: Sequence[Comparison[R]]) -> LevelArray:
     """The comparison vector (γ) of each pair: int8 array (n_pairs, n_comparisons)."""
     out = np.empty((len(pairs), len(comparisons)), dtype=np.int8)
-    for row, (i, j) in enumerate(pairs.tolist()):
-        a, b = records[i], records[j]
-        for col, comp in enumerate(comparisons):
-            out[row, col] = comp.level(a, b)
+    left = [records[i] for i in pairs[:, 0].tolist()]
+    right = [records[j] for j in pairs[:, 1].tolist()]
+    # Column by column: one Python call per pair and comparison, no per-cell
+    # numpy assignment (that alone was a sixth of the time).
+    for col, comp in enumerate(comparisons):
+        level = comp.level
+        out[:, col] = np.fromiter((level(a, b) for a, b in zip(left, right, strict=True)), dtype=np.int8, count=len(left))
     return out
 
 

@@ -1,7 +1,8 @@
 """Rules applied after Fellegi–Sunter scoring (规则覆盖), read from data.
 
-A rule (``[[rules]]`` in ``data/model.toml``) names comparison levels: it applies
-to a pair whose levels are all in ``when``, and in at least one group of
+A rule (``[[rules]]`` in ``data/model.toml``) names comparison levels (``null``
+standing for a value missing on either side): it applies to a pair whose levels
+are all in ``when``, and in at least one group of
 ``when_any`` when given, unless every comparison of ``unless`` is at one of its
 levels. It caps the match probability (``no_link`` to 0, ``review`` just below
 the auto-link threshold) and, with ``cannot_link``, forbids the clustering from
@@ -24,6 +25,9 @@ from tiercare.core.errors import ConfigError
 from tiercare.core.mpi.fellegi_sunter import Comparison, FloatArray, LevelArray
 
 BoolArray = npt.NDArray[np.bool_]
+
+#: The label a rule uses for "missing on either side" (comparison level -1).
+NULL = "null"
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def _mask(gamma: LevelArray, comparisons: Sequence[Comparison[Any]], cond: Mappi
         if comp_name not in names:
             raise ConfigError(f"mpi rule names an unknown comparison {comp_name!r}")
         k = names.index(comp_name)
-        wanted = [comparisons[k].index(lab) for lab in labels]
+        wanted = [-1 if lab == NULL else comparisons[k].index(lab) for lab in labels]
         mask &= np.isin(gamma[:, k], wanted)
     return mask
 
@@ -91,7 +95,8 @@ def rule_applies(row: Sequence[int], comparisons: Sequence[Comparison[Any]], rul
     def holds(cond: Mapping[str, Sequence[str]]) -> bool:
         for comp_name, labels in cond.items():
             k = names.index(comp_name)
-            if row[k] < 0 or comparisons[k].levels[row[k]] not in labels:
+            label = NULL if row[k] < 0 else comparisons[k].levels[row[k]]
+            if label not in labels:
                 return False
         return True
 

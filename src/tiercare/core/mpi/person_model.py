@@ -13,7 +13,8 @@ Comparisons (levels strongest first; null when either side is missing):
   household  same, different
 Features read only by rules: newborn (placeholder names: both, one in a household
 with a multiple birth, one), age_gap (a generation), multiple_birth (the pair
-shares a household/phone + birth date that carries two valid ID numbers).
+shares a household/phone + birth date that carries two valid ID numbers),
+birth_gap (birth years two or more apart).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tiercare.core.mpi.compare_fields import (
     ID_LEVELS,
     NAME_LEVELS,
     age_gap_level,
+    birth_gap_level,
     compare_addresses,
     compare_birth,
     compare_ids,
@@ -165,6 +167,9 @@ def person_comparisons(
             return -1
         return 1 if any(k in multiple for k in _birth_keys(a) + _birth_keys(b)) else 2
 
+    def birth_gap(a: StandardRecord, b: StandardRecord) -> int:
+        return _index(("years", "close"), birth_gap_level(a.birth, b.birth))
+
     def multiple_birth(a: StandardRecord, b: StandardRecord) -> int:
         if a.birth is None or b.birth is None:
             return -1
@@ -188,6 +193,7 @@ def person_comparisons(
         Comparison("newborn", ("both", "one_multiple_birth", "one"), newborn, weighted=False),
         Comparison("age_gap", ("generation", "none"), age_gap, weighted=False),
         Comparison("multiple_birth", ("yes", "no"), multiple_birth, weighted=False),
+        Comparison("birth_gap", ("years", "close"), birth_gap, weighted=False),
     ]
 
 

@@ -4,7 +4,8 @@
 issue, derives what the ID number implies (birth date, sex) and recognises the
 guardian pattern (监护人证件): an ID number whose birth date is far from the
 record's own birth date belongs to someone else (a parent's number on a child's
-record) and is kept but marked ``id_foreign``, so it is no evidence either way.
+record) and is kept but marked ``id_foreign``, so it is no evidence either way;
+so is a valid number whose sex digit contradicts the record's sex.
 A record with too little usable evidence (garbage name and no valid ID, or
 fewer than ``min_fields`` usable fields) is marked not linkable: it is reported,
 never linked. Thresholds are data (``data/model.toml``).
@@ -102,6 +103,9 @@ def standardise_record(record: PersonRecord, *, today: date) -> StandardRecord:
         elif birth is None:
             birth = BirthDate(value=id_number.birth_date)
         if not id_foreign and gender is not None and id_number.male is not None and (gender == "male") != id_number.male:
+            # A valid number whose sex digit contradicts the record is someone
+            # else's (a spouse's or parent's card copied in): no evidence either way.
+            id_foreign = True
             issues.append(Issue("gender", "id_mismatch", Severity.WARNING))
     phones: list[Phone] = []
     for raw in record.phones:

@@ -173,7 +173,10 @@ def standardise_name(
             text=" ".join(sylls), script="pinyin", surname=sylls[0], given="".join(sylls[1:]),
             readings=tuple((s,) for s in sylls),
         )
-    parts = lowered.replace("-", " ").split()
+    parts = lowered.replace("-", " ").replace("'", " ").split()
+    if not parts:
+        issues.append(Issue(field, "empty"))
+        return None
     return StandardName(
         text=lowered, script="latin", surname=parts[-1] if len(parts) > 1 else "", given=" ".join(parts[:-1]) or parts[0],
         readings=(),

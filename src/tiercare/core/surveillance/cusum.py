@@ -14,7 +14,10 @@ For each series, with expected count m_t:
 * S_t = max(0, S_{t-1} + x_t - k), S before the range = 0; alarm when S_t >= h; no
   reset, so the alarm lasts until the sum falls below h again (as R);
 * upper bound: the count that would make S_t reach h (the inverse transformation of
-  h + k - S_{t-1}); expected: m_t.
+  h + k - S_{t-1}, reported as R does: unrounded for "rossi", rounded up for "standard";
+  where S_{t-1} is already far above h the "rossi" bound comes from the negative root and
+  the alarm, not the bound, is the decision); expected: m_t. Checked against R
+  ``algo.cusum`` (both transformations) in tests/reference/surveillance.
 
 m_t: ``expected`` (an array series x time, e.g. another detector's ``expected``), or by
 default the mean of each series before the first time point of the range (R's
@@ -43,13 +46,15 @@ def _transform(y: FloatArray, m: FloatArray, trans: str) -> FloatArray:
 
 
 def _inverse(x: FloatArray, m: FloatArray, trans: str) -> FloatArray:
-    """The count y whose transform is x (the smallest >= 0)."""
+    """The count whose transform is x, as R ``algo.cusum`` reports it: for "rossi"
+    (sqrt(4m + 2 sqrt(m) x) - sqrt(m))^2 (not clamped, so a negative root squares to a
+    positive bound; 0 where no real root), for "standard" max(0, ceiling(m + sqrt(m) x))."""
     sm = np.sqrt(m)
     if trans == "rossi":
-        disc = np.maximum(4.0 * m + 2.0 * sm * x, 0.0)  # y = (sqrt(4m + 2 sqrt(m) x) - sqrt(m))^2
-        root = np.maximum(np.sqrt(disc) - sm, 0.0)
-        return np.asarray(root * root)
-    return np.asarray(np.maximum(m + sm * x, 0.0))
+        disc = 4.0 * m + 2.0 * sm * x
+        root = np.sqrt(np.maximum(disc, 0.0)) - sm
+        return np.asarray(np.where(disc < 0, 0.0, root * root))
+    return np.asarray(np.maximum(np.ceil(m + sm * x), 0.0))
 
 
 def cusum(

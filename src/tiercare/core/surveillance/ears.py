@@ -170,17 +170,16 @@ def ears_c3(
     if mode not in ("r", "cdc"):
         raise InvalidInput(f"C3 mode must be 'r' or 'cdc', got {mode!r}")
     idx = detection_range(series, range_, baseline + 4)
-    # C2 terms on days t, t-1, t-2 for every t in idx
-    days = idx[:, None] - np.arange(3)[None, :]
-    m3, sd3 = _moments(series.counts, days.ravel(), baseline, 3)
-    s3 = np.maximum(sd3, min_sigma)
+    # C2 terms on days t, t-1, t-2 for every t in idx: computed once per distinct day
+    days = np.unique(np.concatenate([idx, idx - 1, idx - 2]))
+    m_d, sd_d = _moments(series.counts, days, baseline, 3)
+    s_d = np.maximum(sd_d, min_sigma)
     with np.errstate(divide="ignore", invalid="ignore"):
-        term3 = np.maximum(0.0, (series.counts[:, days.ravel()] - m3) / s3 - 1.0)
-    shape3 = (series.n_series, idx.size, 3)
-    term3 = term3.reshape(shape3)
-    mean, s = m3.reshape(shape3)[:, :, 0], s3.reshape(shape3)[:, :, 0]
-    term = term3[:, :, 0]
-    prior = term3[:, :, 1] + term3[:, :, 2]
+        term_d = np.maximum(0.0, (series.counts[:, days] - m_d) / s_d - 1.0)
+    pos = np.searchsorted(days, idx)
+    mean, s = m_d[:, pos], s_d[:, pos]
+    term = term_d[:, pos]
+    prior = term_d[:, np.searchsorted(days, idx - 1)] + term_d[:, np.searchsorted(days, idx - 2)]
     y = series.counts[:, idx]
     if mode == "r":
         # R: U = max(0, y_t + s (z - prior)); y_t > U <=> prior > z (the current day's term cancels).

@@ -1,7 +1,8 @@
 """The weekly simulation design of Noufaily et al. (2013), generated from the paper.
 
 Source: Noufaily A et al. (2013), Stat Med 32(7):1206-1222, section 5.1 and Table I
-(parameters in ``data/noufaily2013_scenarios.json`` with their source). Not R's
+(parameters in ``data/noufaily2013_scenarios.json`` with their source; to be checked
+against the paper's Table I, see the file's "verification" note). Not R's
 simulator, which departs from the paper (DOMAIN.md).
 
 Baseline: y_t ~ negative binomial with mean mu_t = exp(theta + beta t + sum_{j=1..m}
