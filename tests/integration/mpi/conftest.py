@@ -27,9 +27,14 @@ def check_char(first17: str) -> str:
     return "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
 
 
-def id_number(birth: str, seq: str = "123") -> str:
-    """A valid 18-character resident ID (GB 11643) of a Yunnan county, for a birth date."""
-    body = "530102" + birth.replace("-", "") + seq
+def id_number(birth: str, seq: str = "124", gender: str = "female") -> str:
+    """A valid 18-character resident ID (GB 11643) of a Yunnan county, for a birth date; the
+    sex digit (17th: odd male, even female) is made to agree with ``gender`` (the core
+    treats a number whose sex contradicts the record as someone else's)."""
+    last = int(seq[-1])
+    if (last % 2 == 1) != (gender == "male"):
+        last = (last + 1) % 10
+    body = "530102" + birth.replace("-", "") + seq[:-1] + str(last)
     return body + check_char(body)
 
 

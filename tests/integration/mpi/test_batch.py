@@ -37,7 +37,7 @@ def load(api):
     empty(api.db)
     ids = {}
     for name, birth, gender, phone, seq in PEOPLE:
-        idn = id_number(birth, seq)
+        idn = id_number(birth, seq, gender)
         ids[name] = (api.create(patient(name, birth, gender, idn=idn, phone=phone)),
                      api.create(patient(name, birth, gender, idn=idn)))
     return ids

@@ -25,7 +25,7 @@ def test_same_person_twice_links_to_one_person_with_golden_record(api):
 
 def test_different_people_get_different_persons(api):
     a = api.create(patient("王秀英", "1962-03-14", idn=id_number("1962-03-14")))
-    b = api.create(patient("李建国", "1975-11-02", gender="male", idn=id_number("1975-11-02", "451")))
+    b = api.create(patient("李建国", "1975-11-02", gender="male", idn=id_number("1975-11-02", "451", "male")))
     assert api.person_of(a) != api.person_of(b)
     assert api.mpi.link_of(b).kind == "new"
 
