@@ -19,6 +19,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "tiercare.synth.cli:synth",
     "tiercare.surveillance.cli:surveillance",
     "tiercare.surveillance.run_cli:surveillance_platform",
+    "tiercare.mpi.cli:mpi",
 )
 
 

@@ -42,12 +42,14 @@ def create_app(container: Container) -> Starlette:
         return JSONResponse(body, status_code=200 if body["database"]["ok"] else 503)
 
     from tiercare.api.fhir import fhir_routes
+    from tiercare.api.mpi import mpi_routes
     from tiercare.api.surveillance import surveillance_routes
 
     routes = [
         Route("/health", health, methods=["GET"]),
         *fhir_routes(container),  # /fhir/R4 (metadata included), /openapi.json
         *surveillance_routes(container),  # /api/surveillance
+        *mpi_routes(container),  # /api/mpi (client registry)
     ]
     app = Starlette(
         routes=routes,

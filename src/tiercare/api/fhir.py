@@ -56,6 +56,9 @@ def build_router(container: Container) -> FhirRouter:
     settings = container.settings
     base = settings.public_base_url() + BASE
     router = FhirRouter(container.fhir, FhirService(load_core()), base, strict_default=settings.search_strict)
+    from tiercare.api.mpi import install_mpi
+
+    install_mpi(router)  # client registry: real-time linking and Patient/$match
     resources = resource_capabilities(router)
 
     def capability() -> dict[str, Any]:
@@ -63,7 +66,8 @@ def build_router(container: Container) -> FhirRouter:
         rest = cs["rest"][0]
         rest["interaction"] = [{"code": "transaction"}, {"code": "batch"}, {"code": "history-system"}]
         rest["operation"] = [{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
-                             {"name": "import", "definition": f"{base}/OperationDefinition/import"}]
+                             {"name": "import", "definition": f"{base}/OperationDefinition/import"},
+                             {"name": "match", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-match"}]
         return cs
 
     router.capability = capability

@@ -101,6 +101,9 @@ class FhirService:
     core: FhirCore
     clock: Clock = field(default=lambda: datetime.now(UTC))
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    # Called with every version written, inside the write's transaction (e.g. the client
+    # registry links each Patient); an exception rolls the write back.
+    write_listeners: list[Callable[[FhirSession, WriteOp], None]] = field(default_factory=list)
 
     # ---- checks ----------------------------------------------------------------------
     def check_type(self, resource_type: str) -> None:
@@ -247,12 +250,13 @@ class FhirService:
         self._emit(s, op, sink)
         return StoredResource(resource_type, id, cur.version + 1, ts, True, None, "DELETE")
 
-    @staticmethod
-    def _emit(s: FhirSession, op: WriteOp, sink: list[WriteOp] | None) -> None:
+    def _emit(self, s: FhirSession, op: WriteOp, sink: list[WriteOp] | None) -> None:
         if sink is None:
             s.write([op])
         else:
             sink.append(op)
+        for listener in self.write_listeners:
+            listener(s, op)
 
     # ---- history and search ------------------------------------------------------------
     def history(self, s: FhirSession, resource_type: str | None, id: str | None,

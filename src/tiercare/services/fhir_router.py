@@ -135,6 +135,8 @@ class FhirRouter:
         self.strict_default = strict_default
         self.capability = capability
         self.compartment = patient_compartment()
+        # Named operations (R4 operations.html) by (type, "$name"): handler(router, request).
+        self.operations: dict[tuple[str, str], Callable[[FhirRouter, FhirRequest], FhirResponse]] = {}
 
     # ---- entry point -----------------------------------------------------------------
     def handle(self, req: FhirRequest) -> FhirResponse:
@@ -177,6 +179,8 @@ class FhirRouter:
         elif n == 2 and parts[1] == "_history" and m == "GET":
             with self.store.session() as s:
                 return self._history(s, req, rt, None)
+        elif n == 2 and (rt, parts[1]) in self.operations:
+            return self.operations[(rt, parts[1])](self, req)
         elif n == 2:
             return self._instance(req, rt, parts[1])
         elif n == 3 and parts[2] == "_history" and m == "GET":
