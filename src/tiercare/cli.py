@@ -247,6 +247,21 @@ def demo(ctx: click.Context, port: int | None, residents: int, seed: int) -> Non
         except SystemExit as exc:
             if exc.code:
                 raise TierCareError("the synthetic region did not load cleanly (see the rejected lines above)") from None
+        # The registry and early warning over what was loaded (bulk import bypasses the
+        # real-time registry by design: a batch link is the way after a load).
+        import datetime as dt
+        import json
+
+        from tiercare.mpi.cli import link as mpi_link
+        from tiercare.surveillance.run_cli import run as surveillance_run
+
+        _echo("linking the registry's records into persons")
+        ctx.invoke(mpi_link, seed=0, today=None)
+        manifest = json.loads((region / "manifest.json").read_text(encoding="utf-8"))
+        first = dt.datetime.fromisoformat(manifest["start"])
+        last = first + dt.timedelta(days=int(manifest["days"]) - 1)
+        _echo(f"early warning over {first:%Y-%m-%d} .. {last:%Y-%m-%d}")
+        ctx.invoke(surveillance_run, day=None, first=first, last=last, basis="onset", level="county")
         _echo(f"region ready in {time.perf_counter() - started:.0f} s")
     elif patients:
         _echo(f"the store already holds {patients:,} Patient records: nothing loaded")
@@ -256,6 +271,7 @@ def demo(ctx: click.Context, port: int | None, residents: int, seed: int) -> Non
         _echo(f"  TierCare is running at {url}")
         _echo(f"  health:   {url}/health")
         _echo(f"  FHIR:     {url}/fhir/R4/metadata")
+        _echo(f"  signals:  {url}/api/surveillance/signals    registry reviews: {url}/api/mpi/reviews")
         _echo(f"  token:    {tok}")
         _echo(f"  try:      curl -G -H 'Authorization: Bearer {tok}' --data-urlencode 'name=张伟' '{url}/fhir/R4/Patient'")
         _echo("  Ctrl-C stops the server (and the embedded database it started).")

@@ -38,11 +38,11 @@ def _stored(conn: psycopg.Connection, tag: str) -> int:
                         (f"{tag}-%",)).fetchone()[0]
 
 
-def test_kill_9_during_a_transaction_bundle(pg_url, tmp_path):
+def test_kill_9_during_a_transaction_bundle(committed_url, tmp_path):
     port = _port()
-    env = {**os.environ, "TIERCARE_DATABASE_URL": pg_url, "TIERCARE_HOME": str(tmp_path), "TIERCARE_PORT": str(port),
+    env = {**os.environ, "TIERCARE_DATABASE_URL": committed_url, "TIERCARE_HOME": str(tmp_path), "TIERCARE_PORT": str(port),
            "TIERCARE_LOG_LEVEL": "error"}
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+    with psycopg.connect(committed_url, autocommit=True) as conn:
         token = create_token(conn, "kill9")
         before_pids = {r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")}
     server = subprocess.Popen([sys.executable, "-m", "tiercare", "serve", "--port", str(port)], env=env,
@@ -61,7 +61,7 @@ def test_kill_9_during_a_transaction_bundle(pg_url, tmp_path):
         assert ack.status_code == 200
         big = _bundle(lost, 3000)
         threading.Thread(target=lambda: _post_quietly(base, big, headers), daemon=True).start()
-        with psycopg.connect(pg_url, autocommit=True) as watch:
+        with psycopg.connect(committed_url, autocommit=True) as watch:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 busy = watch.execute(

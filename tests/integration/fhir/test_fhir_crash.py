@@ -46,16 +46,16 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_kill_9_mid_transaction_leaves_nothing(pg_url):
+def test_kill_9_mid_transaction_leaves_nothing(committed_url):
     tag = f"crash{uuid.uuid4().hex[:8]}"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, pg_url, tag], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, committed_url, tag], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "written"
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(30)
-    with psycopg.connect(pg_url) as conn:
+    with psycopg.connect(committed_url) as conn:
         def count(table: str, col: str) -> int:
             q = psycopg.sql.SQL("SELECT count(*) FROM {} WHERE {} LIKE %s").format(
                 psycopg.sql.Identifier(table), psycopg.sql.Identifier(col))
