@@ -102,3 +102,17 @@ def test_timeliness_groups_by_legal_limit():
     assert got == {"2h": (2, 1), "24h": (2, 2)}
     with pytest.raises(InvalidInput, match="time zone"):
         reporting_timeliness([ReportedCase("J11.1", t0.replace(tzinfo=None), t0)], CAT)
+
+
+def test_reporting_limits_come_from_the_catalogue():
+    raw = _raw()
+    raw["reporting"] = {"grave_hours": 1, "other_hours": 12}
+    cat = parse_catalogue(raw)
+    tz = dt.timezone(dt.timedelta(hours=8))
+    t0 = dt.datetime(2024, 6, 1, 10, 0, tzinfo=tz)
+    cholera, flu = cat.disease_for("A00.1", D), cat.disease_for("J11.1", D)
+    assert (cat.report_limit_hours(cholera, D), cat.report_limit_hours(flu, D)) == (1, 12)
+    got = {t.group: (t.cases, t.on_time) for t in reporting_timeliness(
+        [ReportedCase("A00.1", t0, t0 + dt.timedelta(minutes=90)), ReportedCase("J11.1", t0, t0 + dt.timedelta(hours=13))],
+        cat)}
+    assert got == {"1h": (1, 0), "12h": (1, 0)}

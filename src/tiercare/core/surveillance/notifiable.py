@@ -74,6 +74,8 @@ class Catalogue:
     snapshot_days: int
     icd10_system: str
     report_time_extension: str
+    grave_hours: int = 2  # overridden by [reporting] of the catalogue file
+    other_hours: int = 24
 
     def on(self, day: dt.date) -> list[Disease]:
         """The diseases notifiable on ``day``."""
@@ -90,7 +92,7 @@ class Catalogue:
         return sorted({c for d in self.diseases for c in d.icd10})
 
     def report_limit_hours(self, disease: Disease, day: dt.date) -> int:
-        return 2 if disease.grave_on(day) else 24
+        return self.grave_hours if disease.grave_on(day) else self.other_hours
 
     def profile_for(self, disease: Disease, day: dt.date) -> Profile:
         name = "rare" if disease.grave_on(day) else disease.detector
@@ -129,8 +131,10 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
         raise InvalidInput("two diseases in the catalogue share a key")
     if "rare" not in profiles:
         raise InvalidInput("the catalogue needs a 'rare' detector profile (one case = signal)")
+    reporting = raw["reporting"]
     return Catalogue(diseases, profiles, series["timezone"], int(series["history_days"]),
-                     int(series["snapshot_days"]), series["icd10_system"], series["report_time_extension"])
+                     int(series["snapshot_days"]), series["icd10_system"], series["report_time_extension"],
+                     int(reporting["grave_hours"]), int(reporting["other_hours"]))
 
 
 @cache
@@ -244,15 +248,16 @@ class Timeliness:
 def reporting_timeliness(cases: Sequence[ReportedCase], catalogue: Catalogue) -> list[Timeliness]:
     """Cases reported within 2 h (甲类 and 乙类 managed as 甲类) and within 24 h (others)
     of diagnosis, by limit group. A report before diagnosis counts as on time (clock skew)."""
-    totals = {"2h": [0, 0], "24h": [0, 0]}
+    totals = {f"{catalogue.grave_hours}h": [0, 0], f"{catalogue.other_hours}h": [0, 0]}
     for c in cases:
         if c.diagnosed.tzinfo is None or c.reported.tzinfo is None:
             raise InvalidInput("diagnosis and report times need a time zone")
         disease = catalogue.disease_for(c.code, c.diagnosed.date())
         if disease is None:
             continue
+        grave = disease.grave_on(c.diagnosed.date())
         limit = catalogue.report_limit_hours(disease, c.diagnosed.date())
-        group = "2h" if limit == 2 else "24h"
+        group = f"{catalogue.grave_hours}h" if grave else f"{catalogue.other_hours}h"
         totals[group][0] += 1
         if (c.reported - c.diagnosed) <= dt.timedelta(hours=limit):
             totals[group][1] += 1
