@@ -180,3 +180,26 @@ def test_conditional_create_and_update(fhir, region):
     assert r.body["entry"][0]["response"]["status"] == "200 OK"
     obs_id = r.body["entry"][1]["response"]["location"].split("/")[1]
     assert fhir("GET", f"Observation/{obs_id}").body["subject"]["reference"] == f"Patient/{region['p1']}"
+
+
+def _included(resp):
+    return sorted(e["resource"]["id"] for e in resp.body["entry"] if e["search"]["mode"] == "include")
+
+
+def test_include_target_type_and_iterate(fhir, region):
+    # :Type restricts _include to references of that target type
+    r = fhir("GET", f"Encounter?_id={region['enc']}&_include=Encounter:subject:Patient")
+    assert _included(r) == [region["p1"]]
+    r = fhir("GET", f"Encounter?_id={region['enc']}&_include=Encounter:subject:Group")
+    assert _included(r) == []
+    # :iterate follows one more level: Encounter -> Patient -> Organization
+    r = fhir("GET", f"Encounter?_id={region['enc']}&_include=Encounter:subject"
+                    "&_include:iterate=Patient:organization")
+    assert _included(r) == sorted([region["p1"], region["org"]])
+    # without :iterate an _include must start from the searched type (R4 search.html#include)
+    r = fhir("GET", f"Encounter?_id={region['enc']}&_include=Encounter:subject&_include=Patient:organization")
+    assert r.status == 400 and "use :iterate" in r.body["issue"][0]["diagnostics"]
+    # _revinclude:iterate: Organization <- Patient <- Encounter
+    r = fhir("GET", f"Organization?_id={region['org']}&_revinclude=Patient:organization"
+                    "&_revinclude:iterate=Encounter:patient")
+    assert _included(r) == sorted([region["p1"], region["enc"]])

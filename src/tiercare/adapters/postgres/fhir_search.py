@@ -347,31 +347,9 @@ class SearchCompiler:
             types = [m.resource_type for m in frontier]
             ids = [m.id for m in frontier]
             for inc in wanted_inc:
-                b = Builder()
-                cond = [sql.SQL("ref.resource_type = {}").format(b.bind(inc.source_type))]
-                if inc.param is not None:
-                    cond.append(sql.SQL("ref.param = {}").format(b.bind(inc.param.name)))
-                if inc.target_type:
-                    cond.append(sql.SQL("ref.target_type = {}").format(b.bind(inc.target_type)))
-                stmt = sql.SQL(
-                    "SELECT DISTINCT x.resource_type, x.id, x.version, x.last_updated, x.body FROM fhir_reference ref "
-                    "JOIN unnest({}::text[], {}::text[]) AS k(rt, id) ON ref.resource_type = k.rt AND ref.resource_id = k.id "
-                    "JOIN fhir_resource x ON x.resource_type = ref.target_type AND x.id = ref.target_id "
-                    "WHERE NOT x.deleted AND {} LIMIT {}").format(b.bind(types), b.bind(ids), _and(cond),
-                                                                  b.bind(MAX_INCLUDES))
-                found += [StoredResource(r[0], r[1], r[2], r[3], False, r[4]) for r in conn.execute(stmt, b.args, prepare=False)]
+                found += _follow(conn, types, ids, inc, reverse=False)
             for inc in wanted_rev:
-                b = Builder()
-                cond = [sql.SQL("ref.resource_type = {}").format(b.bind(inc.source_type))]
-                if inc.param is not None:
-                    cond.append(sql.SQL("ref.param = {}").format(b.bind(inc.param.name)))
-                stmt = sql.SQL(
-                    "SELECT DISTINCT x.resource_type, x.id, x.version, x.last_updated, x.body FROM fhir_reference ref "
-                    "JOIN unnest({}::text[], {}::text[]) AS k(rt, id) ON ref.target_type = k.rt AND ref.target_id = k.id "
-                    "JOIN fhir_resource x ON x.resource_type = ref.resource_type AND x.id = ref.resource_id "
-                    "WHERE NOT x.deleted AND {} LIMIT {}").format(b.bind(types), b.bind(ids), _and(cond),
-                                                                  b.bind(MAX_INCLUDES))
-                found += [StoredResource(r[0], r[1], r[2], r[3], False, r[4]) for r in conn.execute(stmt, b.args, prepare=False)]
+                found += _follow(conn, types, ids, inc, reverse=True)
             frontier = []
             for res in found:
                 key = (res.resource_type, res.id)
@@ -380,6 +358,33 @@ class SearchCompiler:
                     out.append(res)
                     frontier.append(res)
         return out[:MAX_INCLUDES]
+
+
+# _include follows references out of the matches (their source end), _revinclude into them
+# (their target end): one query with the two ends of fhir_reference swapped.
+_ENDS = {False: (("resource_type", "resource_id"), ("target_type", "target_id")),
+         True: (("target_type", "target_id"), ("resource_type", "resource_id"))}
+
+
+def _follow(conn: psycopg.Connection, types: list[str], ids: list[str], inc: Any,
+            *, reverse: bool) -> list[StoredResource]:
+    """Resources one reference away from the (types, ids) rows, for _include (``reverse=False``)
+    or _revinclude (``reverse=True``)."""
+    (from_type, from_id), (to_type, to_id) = _ENDS[reverse]
+    b = Builder()
+    cond = [sql.SQL("ref.resource_type = {}").format(b.bind(inc.source_type))]
+    if inc.param is not None:
+        cond.append(sql.SQL("ref.param = {}").format(b.bind(inc.param.name)))
+    if not reverse and inc.target_type:
+        cond.append(sql.SQL("ref.target_type = {}").format(b.bind(inc.target_type)))
+    stmt = sql.SQL(
+        "SELECT DISTINCT x.resource_type, x.id, x.version, x.last_updated, x.body FROM fhir_reference ref "
+        "JOIN unnest({}::text[], {}::text[]) AS k(rt, id) ON ref.{} = k.rt AND ref.{} = k.id "
+        "JOIN fhir_resource x ON x.resource_type = ref.{} AND x.id = ref.{} "
+        "WHERE NOT x.deleted AND {} LIMIT {}").format(
+            b.bind(types), b.bind(ids), sql.Identifier(from_type), sql.Identifier(from_id),
+            sql.Identifier(to_type), sql.Identifier(to_id), _and(cond), b.bind(MAX_INCLUDES))
+    return [StoredResource(r[0], r[1], r[2], r[3], False, r[4]) for r in conn.execute(stmt, b.args, prepare=False)]
 
 
 def _seek(b: Builder, keys: list[tuple[sql.Composable, bool, str]], values: list[Any],
