@@ -18,7 +18,7 @@ class Container:
     fhir: PgFhirStore = field(init=False)  # the FHIR store (FhirStore port), sessions from the pool
 
     def __post_init__(self) -> None:
-        self.fhir = PgFhirStore(self.database.connection)
+        self.fhir = PgFhirStore(self.database.connection, durable_read_audit=self.settings.read_audit_sync)
 
     def close(self) -> None:
         self.database.close()

@@ -178,9 +178,8 @@ def token_revoke(name: str) -> None:
 
 # ---- serve, demo ---------------------------------------------------------
 def _serve(host: str | None, port: int | None, banner: Callable[[str], None] | None = None) -> None:
-    import uvicorn
-
     from tiercare.adapters.postgres.embedded import port_free
+    from tiercare.api import serve as server
     from tiercare.api.app import create_app
 
     container = _CTX.container
@@ -190,15 +189,23 @@ def _serve(host: str | None, port: int | None, banner: Callable[[str], None] | N
     if port and not port_free(host, port):
         raise ConfigError(f"port {port} on {host} is already in use (set TIERCARE_PORT or --port)")
     container.database.upgrade()
-    app = create_app(container)
+    workers = serve_workers(settings.workers)
+    app = create_app(container)  # once: the worker processes are forked from this one
+    if workers > 1:
+        container.database.close_pool()  # `demo` used it; forked workers open their own
     url = f"http://{host}:{port}"
     if banner:
         banner(url)
     else:
-        _echo(f"TierCare API on {url}  (FHIR base {url}/fhir/R4; Ctrl-C to stop)")
-    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level, access_log=False,
-                            lifespan="off", server_header=False)
-    uvicorn.Server(config).run()
+        _echo(f"TierCare API on {url}  (FHIR base {url}/fhir/R4; {workers} worker process(es); Ctrl-C to stop)")
+    server.run(app, host=host, port=port, workers=workers, log_level=settings.log_level)
+
+
+def serve_workers(setting: int) -> int:
+    """Worker processes for `serve`: the setting, or one per CPU core (at most 8) when 0."""
+    if setting > 0:
+        return setting
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 @cli.command("serve")

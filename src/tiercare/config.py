@@ -35,7 +35,15 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `tiercare serve` binds to.")
     port: int = Field(default=8080, ge=0, le=65535, description="Port `tiercare serve` binds to.")
     base_url: str | None = Field(default=None, description="Public base URL of the server (defaults to http://host:port).")
-    pool_size: int = Field(default=8, ge=1, le=200, description="Database connections in the API's pool.")
+    pool_size: int = Field(default=8, ge=1, le=200, description="Database connections in the API's pool (per worker process).")
+    workers: int = Field(
+        default=0, ge=0, le=64,
+        description="Worker processes of `tiercare serve` (0: one per CPU core, at most 8; 1: a single process).",
+    )
+    read_audit_sync: bool = Field(
+        default=False,
+        description="Commit the audit row of a read-only request synchronously (waits for the WAL flush; slower reads).",
+    )
     connect_timeout: int = Field(default=5, ge=1, le=300, description="Seconds to wait for the database.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     search_strict: bool = Field(

@@ -13,6 +13,7 @@ import time
 import uuid
 
 import httpx
+import psutil
 import psycopg
 import pytest
 
@@ -72,8 +73,10 @@ def test_kill_9_during_a_transaction_bundle(committed_url, tmp_path):
                     break
                 time.sleep(0.01)
             assert busy, "the server never opened the bundle's transaction"
+            workers = psutil.Process(server.pid).children()  # TIERCARE_WORKERS default: one per core
             os.kill(server.pid, signal.SIGKILL)
             server.wait(30)
+            assert not psutil.wait_procs(workers, timeout=30)[1], "a worker outlived the killed server"
             time.sleep(0.5)  # PostgreSQL notices the dead client and rolls its transaction back
             assert _stored(watch, kept) == 5
             assert _stored(watch, lost) == 0

@@ -68,3 +68,15 @@ def test_settings_are_not_read_at_import():
 
     importlib.reload(cfg)  # reload must not touch the environment or disk
     assert isinstance(cfg.default_home(), Path)
+
+
+def test_serve_workers_default_is_one_per_core(tmp_path):
+    import os
+
+    from tiercare.cli import serve_workers
+
+    settings = load_settings(env={"TIERCARE_HOME": str(tmp_path)})
+    assert (settings.workers, settings.read_audit_sync) == (0, False)
+    assert serve_workers(0) == max(1, min(8, os.cpu_count() or 1))
+    assert serve_workers(3) == 3
+    assert load_settings(env={"TIERCARE_HOME": str(tmp_path), "TIERCARE_WORKERS": "1"}).workers == 1

@@ -103,10 +103,15 @@ class Database:
         with self.pool().connection() as conn:
             yield conn
 
-    def close(self) -> None:
+    def close_pool(self) -> None:
+        """Close the pool (if open), keeping the embedded server's lease: before forking
+        worker processes, which must each open their own connections."""
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+    def close(self) -> None:
+        self.close_pool()
         if self._leased and self._embedded is not None:
             self._embedded.release()
             self._leased = False
