@@ -16,7 +16,9 @@ from tiercare.api.app import create_app
 from tiercare.bootstrap import Container, build
 from tiercare.config import load_settings
 
-pytestmark = [pytest.mark.pg, pytest.mark.slow]
+pytestmark = [pytest.mark.pg, pytest.mark.slow,
+              # raised inside schemathesis's own negative-case strategies, not by this code
+              pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")]
 
 EXAMPLES = 4  # per operation and phase; the tools/ script runs many more
 
