@@ -69,6 +69,19 @@ class Context:
             for vcode, days in ob.cases.items():
                 self.by_village.setdefault(vcode, []).append((ob, days))
         self.insurer_id = f"ins-{self.region.city_code}"
+        self.roles = {f: ["role-" + s for s in staff] for f, staff in self.region.staff_by_facility.items()}
+        self._midnights: dict[int, datetime] = {}
+
+    def midnight(self, day: int) -> datetime:
+        """00:00 of period day ``day`` (cached: called for every visit)."""
+        m = self._midnights.get(day)
+        if m is None:
+            m = self._midnights[day] = datetime.combine(self.start + timedelta(days=int(day)), time())
+        return m
+
+
+# timedelta of each second of a day, for moment() (constructing one costs ~0.5 us).
+_SECONDS = [timedelta(seconds=k) for k in range(86400)]
 
 
 @dataclass
@@ -111,22 +124,24 @@ class _VillageBuilder:
     # ---- helpers
     def emit(self, resource: dict[str, Any]) -> None:
         self.out.lines.setdefault(resource["resourceType"], []).append(orjson.dumps(resource))
-        self.out.stats["resources." + resource["resourceType"]] += 1
+
+    def emit_bytes(self, rtype: str, line: bytes) -> None:
+        """Emit an already serialised resource (see :mod:`fhirbytes`)."""
+        self.out.lines.setdefault(rtype, []).append(line)
 
     def next_id(self, prefix: str) -> str:
         self.seq[prefix] += 1
         return f"{prefix}-{self.village.code}-{self.seq[prefix]}"
 
     def moment(self, day: int, hour_lo: int = 8, hour_hi: int = 17) -> datetime:
-        d = self.ctx.start + timedelta(days=int(day))
-        secs = int(self.rng.integers(hour_lo * 3600, hour_hi * 3600))
-        return datetime.combine(d, time()) + timedelta(seconds=secs)
+        secs = hour_lo * 3600 + int(self.rng.u() * ((hour_hi - hour_lo) * 3600))
+        return self.ctx.midnight(day) + _SECONDS[secs]
 
     def role_at(self, facility: str) -> str | None:
-        staff = self.region.staff_by_facility.get(facility)
-        if not staff:
+        roles = self.ctx.roles.get(facility)
+        if not roles:
             return None
-        return "role-" + staff[int(self.rng.integers(len(staff)))]
+        return roles[int(self.rng.u() * len(roles))]
 
     def record(self, i: int, facility: str, tier: str) -> str:
         """The Patient id of person ``i`` at ``facility``, registering them on first contact."""
@@ -169,7 +184,7 @@ class _VillageBuilder:
             managed_by[i] = m
             self.chronic_conditions(i)
             groups = contract_groups(q, m, i in self.pregnancies)
-            if self.rng.random() < contract_probability(self.p, groups):
+            if self.rng.u() < contract_probability(self.p, groups):
                 contracted.add(i)
                 self.contract(i, groups)
             self.stat_groups(q, m, i in contracted, i in self.pregnancies)
@@ -181,6 +196,8 @@ class _VillageBuilder:
         visits += self.ordinary_visits(len(visits))
         self.allocate_and_emit(visits)
         self.truth_persons(managed_by, contracted)
+        for rtype, lines in self.out.lines.items():
+            self.out.stats["resources." + rtype] += len(lines)
         return self.out
 
     def households(self) -> None:
@@ -234,7 +251,7 @@ class _VillageBuilder:
         for i, delivery in sorted(self.pregnancies.items()):
             conception = delivery - kg["gestation_days"]
             weeks = kg["antenatal_weeks"]
-            n = len(weeks) if self.rng.random() < kg["antenatal_five_share"] else int(self.rng.integers(1, len(weeks)))
+            n = len(weeks) if self.rng.u() < kg["antenatal_five_share"] else int(self.rng.integers(1, len(weeks)))
             for k, (lo, hi) in enumerate(weeks[:n]):
                 day = conception + int(self.rng.integers(lo * 7, hi * 7 + 1))
                 if 0 <= day < self.ctx.n_days:
@@ -267,20 +284,20 @@ class _VillageBuilder:
             q = self.persons[i]
             if q.age >= 65:
                 for y in range(max(1, int(round(years)))):
-                    if self.rng.random() < kg["elderly_check_share"]:
+                    if self.rng.u() < kg["elderly_check_share"]:
                         day = min(self.ctx.n_days - 1, y * 365 + int(self.rng.integers(60, 300)))
                         out.append(Visit(i, day, False, ("Z00.0", "老年人健康体检"), 0.0, "elderly-check", PRIMARY))
                         self.out.stats["elderly_checks"] += 1
             if q.age <= 6:
                 per_year = 4 if q.age < 1 else (2 if q.age < 3 else 1)
                 for _ in range(int(round(per_year * years))):
-                    if self.rng.random() < kg["child_check_share"]:
+                    if self.rng.u() < kg["child_check_share"]:
                         out.append(Visit(i, int(self.rng.integers(self.ctx.n_days)), False, ("Z00.1", "儿童健康检查"), 0.0, "child-check", PRIMARY))
                         self.out.stats["child_checks"] += 1
                 age_days_start = (self.ctx.start - q.birth).days
                 for dose in kg["immunizations"]:
                     due = int(dose["months"] * 30.4) - age_days_start + int(self.rng.integers(0, 14))
-                    if 0 <= due < self.ctx.n_days and self.rng.random() < kg["immunization_coverage"]:
+                    if 0 <= due < self.ctx.n_days and self.rng.u() < kg["immunization_coverage"]:
                         out.append(Visit(i, due, False, ("Z23", "预防接种"), 0.0, "immunization", PRIMARY, {"vaccine": dose["code"]}))
         return out
 
@@ -307,7 +324,7 @@ class _VillageBuilder:
             for day in np.flatnonzero(counts).tolist():
                 for _ in range(int(counts[day])):
                     i = self.active[int(self.rng.integers(len(self.active)))]
-                    out.append(Visit(i, int(day), False, (s["icd10"], s["name"]), 0.1 + 0.2 * float(self.rng.random()), "syndrome", None, {"syndrome": s["key"]}))
+                    out.append(Visit(i, int(day), False, (s["icd10"], s["name"]), 0.1 + 0.2 * float(self.rng.u()), "syndrome", None, {"syndrome": s["key"]}))
         diseases = {d["key"]: d for d in inf["disease"]}
         for ob, days in self.ctx.by_village.get(self.village.code, []):
             d = diseases[ob.disease]
@@ -324,7 +341,7 @@ class _VillageBuilder:
         """Notifiable cases are diagnosed and reported inside the region: mostly at the
         county hospitals (direct network reporting units), the rest at township centres."""
         share = self.p["infectious"]["diagnosed_at_county_share"]
-        return COUNTY if self.rng.random() < share else PRIMARY
+        return COUNTY if self.rng.u() < share else PRIMARY
 
     def ordinary_visits(self, planned: int) -> list[Visit]:
         care = self.p.section("care")
@@ -349,7 +366,7 @@ class _VillageBuilder:
             q = self.persons[idx]
             diag = [cond for cond, dd in q.conditions.items() if dd]
             for _ in range(c):
-                if diag and self.rng.random() < 0.4:
+                if diag and self.rng.u() < 0.4:
                     cond = diag[int(self.rng.integers(len(diag)))]
                     reason, sev = (chronic[cond]["code"], chronic[cond]["display"]), 0.35
                 else:

@@ -39,9 +39,20 @@ ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 META = {"tag": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST", "display": "test health data"}]}
 
 
+# dt() is called a few million times per 100k residents: day prefixes are cached and the
+# time of day comes from a table of the 86,400 seconds (isoformat costs ~2 us a call).
+_DAY_PREFIX: dict[int, str] = {}
+_HMS = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+08:00" for s in range(86400)]
+
+
 def dt(value: datetime) -> str:
-    """A FHIR dateTime at China time, to the second."""
-    return value.isoformat(timespec="seconds") + "+08:00"
+    """A FHIR dateTime at China time, to the second (same text as
+    ``value.isoformat(timespec="seconds") + "+08:00"``)."""
+    o = value.toordinal()
+    day = _DAY_PREFIX.get(o)
+    if day is None:
+        day = _DAY_PREFIX[o] = value.date().isoformat() + "T"
+    return day + _HMS[value.hour * 3600 + value.minute * 60 + value.second]
 
 
 def ref(kind: str, rid: str, display: str | None = None) -> dict[str, str]:

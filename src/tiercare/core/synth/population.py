@@ -100,7 +100,7 @@ def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarra
     married = np.zeros(n, dtype=bool)
     for i in range(n):
         b = _band(int(ages[i]), bands)
-        if b >= 0 and rng.random() < married_share[b]:
+        if b >= 0 and rng.u() < married_share[b]:
             married[i] = True
     men = sorted(np.flatnonzero(married & male), key=lambda i: ages[i])
     women = sorted(np.flatnonzero(married & ~male), key=lambda i: ages[i])
@@ -117,7 +117,7 @@ def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarra
     joiners = []
     for i in adults.tolist():
         a = int(ages[i])
-        if (a < 30 and rng.random() < pop["young_adult_with_parents"]) or (a >= 70 and rng.random() < pop["elder_with_children"]):
+        if (a < 30 and rng.u() < pop["young_adult_with_parents"]) or (a >= 70 and rng.u() < pop["elder_with_children"]):
             joiners.append(i)
         else:
             hh[i] = n_hh
@@ -185,24 +185,24 @@ def generate_residents(
             name = names.minority(rng, m)
             surname = ""
         else:
-            if head[i] or parent[i] >= 0 or rng.random() < 0.5:
+            if head[i] or parent[i] >= 0 or rng.u() < 0.5:
                 surname = hh_surname[h]
             else:  # a wife keeps her own surname
-                surname = names.surname_draw(rng, 1)[0]
+                surname = names.surname_one(rng)
             name = surname + names.given(rng, m, birth.year)
         region_code = county.foreign_codes[int(rng.integers(len(county.foreign_codes)))] if migrant[i] else county.code
         id_number = ids.next(region_code, birth, m)
-        if a >= 18 and rng.random() < pop["phone_share_adult"] and not (rng.random() < pop["household_phone_shared"]):
+        if a >= 18 and rng.u() < pop["phone_share_adult"] and not (rng.u() < pop["household_phone_shared"]):
             phone = f"{_PHONE_PREFIXES[int(rng.integers(len(_PHONE_PREFIXES)))]:03d}{int(rng.integers(10**8)):08d}"
         else:
             phone = hh_phone[h]  # children and some adults give the household's number
-        u = rng.random()
+        u = rng.u()
         if u < pop["uninsured_share"]:
             ins = "none"
         elif 18 <= a < 60:
-            ins = "employee" if rng.random() < pop["employee_insurance_share_working_age"] else "resident"
+            ins = "employee" if rng.u() < pop["employee_insurance_share_working_age"] else "resident"
         elif a >= 60:
-            ins = "employee" if rng.random() < pop["employee_insurance_share_retired"] else "resident"
+            ins = "employee" if rng.u() < pop["employee_insurance_share_retired"] else "resident"
         else:
             ins = "resident"
         out.append(Person(
@@ -212,7 +212,7 @@ def generate_residents(
         ))
     # Twins (双胞胎): a share of children get a same-birthday sibling in the household.
     for i, p in enumerate(out):
-        if p.age < 18 and p.guardian >= 0 and rng.random() < pop["twin_rate"]:
+        if p.age < 18 and p.guardian >= 0 and rng.u() < pop["twin_rate"]:
             for j, q in enumerate(out):
                 if j != i and q.household == p.household and q.age < 18 and q.twin_of < 0 and p.twin_of < 0:
                     q.birth = p.birth
