@@ -143,14 +143,17 @@ def visit_weights(params: Any, persons: list[Person], active: list[int]) -> np.n
     return w
 
 
-def followup_count(rng: Rng, mgmt: dict[str, Any], years_in_care: float) -> int:
-    """Follow-ups in a year: >= 4 for the standard share (some 5-6), 1-3 for the rest."""
+def followup_count(rng: Rng, mgmt: dict[str, Any], years_in_care: float) -> tuple[int, bool]:
+    """Planned follow-ups over the period and whether the patient is managed per spec
+    (规范管理): >= 4 a year for the standard share (some 5-6), 1-3 a year for the rest."""
     if rng.u() < mgmt["standard_share"]:
         n = 4 + (int(rng.integers(1, 3)) if rng.u() < mgmt["extra_followup_share"] else 0)
+        standard = True
     else:
         low = mgmt["low_followups"]
         n = int(low[int(rng.integers(len(low)))])
-    return max(1, int(round(n * years_in_care)))
+        standard = False
+    return max(1, int(round(n * years_in_care))), standard
 
 
 def bp_reading(rng: Rng, controlled: bool, urgent: bool, age: int, mgmt: dict[str, Any]) -> tuple[int, int]:

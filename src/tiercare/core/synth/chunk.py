@@ -209,6 +209,10 @@ class _VillageBuilder:
                 self.emit(fhir.coverage(cov, self.records[(i, self.primary_township)], q.insurance, self.ctx.insurer_id, self.ctx.start))
         for hid, m in members.items():
             self.emit(fhir.household_group(hid, m))
+        # 家庭户规模 as the census counts it: people living here, per household with any.
+        living = Counter(q.household for q in self.persons if q.resident)
+        self.out.stats["households.resident"] += len(living)
+        self.out.stats["households.resident_members"] += sum(living.values())
 
     def chronic_conditions(self, i: int) -> None:
         q = self.persons[i]

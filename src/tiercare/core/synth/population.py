@@ -117,12 +117,28 @@ def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarra
     joiners = []
     for i in adults.tolist():
         a = int(ages[i])
-        if (a < 30 and rng.u() < pop["young_adult_with_parents"]) or (a >= 70 and rng.u() < pop["elder_with_children"]):
+        if ((a < 30 and rng.u() < pop["young_adult_with_parents"]) or (a >= 70 and rng.u() < pop["elder_with_children"])
+                or (30 <= a < 70 and rng.u() < pop["single_adult_with_family"])):
             joiners.append(i)
         else:
             hh[i] = n_hh
             head[i] = True
             n_hh += 1
+    heads = np.flatnonzero(head)
+    order = heads[np.argsort(ages[heads], kind="stable")]
+    head_ages = ages[order]
+    # Elderly couples living with a grown child's family (三代同堂): the couple joins a
+    # household whose head is 20-45 years younger, which no longer counts as its own.
+    young_heads = order[head_ages < pop["elder_couple_min_age"] - 10]
+    young_ages = ages[young_heads]
+    for m, w in zip(men, women, strict=True):
+        a = int(ages[m])
+        if a >= pop["elder_couple_min_age"] and rng.u() < pop["elder_couple_with_children"]:
+            lo, hi = np.searchsorted(young_ages, [a - 45, a - 20])
+            if hi > lo:
+                h = int(young_heads[int(lo + rng.u() * (hi - lo))])
+                hh[m] = hh[w] = hh[h]
+                head[m] = False
     heads = np.flatnonzero(head)
     order = heads[np.argsort(ages[heads], kind="stable")]
     head_ages = ages[order]
@@ -149,6 +165,18 @@ def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarra
     return hh, head, parent
 
 
+def _choose_away(rng: Rng, pop: dict[str, Any], ages: np.ndarray, n_away: int) -> np.ndarray:
+    """Who of the registered population lives elsewhere (人户分离): mostly working-age
+    adults gone to work in cities, by the relative weights of ``away_weight_by_age``."""
+    away = np.zeros(len(ages), dtype=bool)
+    if n_away <= 0:
+        return away
+    bands = np.searchsorted(np.asarray(pop["away_age_band_start"]), ages, side="right") - 1
+    w = np.asarray(pop["away_weight_by_age"], dtype=float)[bands.clip(0)]
+    away[rng.choice(len(ages), size=min(n_away, len(ages)), replace=False, p=w / w.sum())] = True
+    return away
+
+
 def generate_residents(
     rng: Rng,
     params: Any,
@@ -170,8 +198,7 @@ def generate_residents(
     # Household surname: the head's (husband's) surname; children take their father's.
     hh_surname = names.surname_draw(rng, int(hh.max()) + 1)
     hh_phone = [f"{_PHONE_PREFIXES[int(rng.integers(len(_PHONE_PREFIXES)))]:03d}{int(rng.integers(10**8)):08d}" for _ in range(len(hh_surname))]
-    away = np.zeros(n, dtype=bool)
-    away[rng.permutation(n)[:n_away]] = True
+    away = _choose_away(rng, pop, ages, n_away)
     migrant = (rng.random(n) < reg["resident_not_registered_share"]) & ~away
     minority_hh = rng.random(len(hh_surname)) < reg["minority_share"]
     out: list[Person] = []

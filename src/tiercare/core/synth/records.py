@@ -114,8 +114,11 @@ class RecordMaker:
         if rng.u() >= rate:
             return rec, errors
         n_err = 2 if rng.u() < self.reg["second_error_share"] else 1
+        base = len(errors)
         w = [wt if ok else 0.0 for wt, ok in zip(self.weights, self.applicable(p, ref_date), strict=True)]
-        for _ in range(n_err):
+        # Kinds that cannot apply to this record (no ID to mistype, a name without a
+        # homophone...) are dropped and another is drawn, so the tier's error rate holds.
+        while len(errors) - base < n_err:
             total = sum(w)
             if total <= 0:
                 break
