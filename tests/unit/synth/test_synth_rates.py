@@ -28,7 +28,7 @@ def test_retention_and_primary_share_within_one_point(region8k: Run) -> None:
     assert abs(_rate(region8k, "outpatient county retention 县域就诊率") - care["county_retention_target"]) < 0.01
     assert abs(_rate(region8k, "outpatient primary-level share 基层诊疗量占比") - care["primary_share_target"]) < 0.01
     assert abs(_rate(region8k, "inpatient county retention 县域就诊率") - care["inpatient_county_retention_target"]) < 0.01
-    assert abs(_rate(region8k, "outpatient visits per resident") - care["outpatient_visits_per_person"]) < 0.3
+    assert abs(_rate(region8k, "outpatient visits per resident-year") - care["outpatient_visits_per_person"]) < 0.3
 
 
 def test_the_same_rates_hold_when_recounted_from_the_resources(region8k: Run) -> None:

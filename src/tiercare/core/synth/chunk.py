@@ -34,6 +34,7 @@ from tiercare.core.synth.care import (
     visit_weights,
 )
 from tiercare.core.synth.chronic import plan_followups
+from tiercare.core.synth.dynamics import draw_exits, newborn, newcomer_count
 from tiercare.core.synth.encounters import emit_visit
 from tiercare.core.synth.infectious import Outbreak, daily_cases, disease_active
 from tiercare.core.synth.names import NameModel
@@ -155,6 +156,8 @@ class _VillageBuilder:
         guardian = self.persons[person.guardian] if person.guardian >= 0 else None
         rec, errors = self.ctx.records.make(self.rng, person, tier, facility, str(int(h[:10], 16) % 10**8),
                                             self.county.code, self.address, guardian, self.ctx.start)
+        if person.exit_reason == "died" and facility == self.primary_township:
+            rec["deceased"] = fhir.dt(self.moment(person.exit_day, 0, 24))  # the health record is closed (死亡销档)
         self.emit(fhir.patient(rid, rec))
         self.out.patients.append([rid, person.pid, facility, tier, ";".join(errors)])
         self.out.stats["patients"] += 1
@@ -167,17 +170,25 @@ class _VillageBuilder:
     # ---- the steps
     def run(self) -> ChunkOut:
         ctx = self.ctx
+        dyn = self.p.section("dynamics")
         self.persons = generate_residents(self.rng, self.p, ctx.names, self.county, self.township, self.village, ctx.start, self.ids)
         draw_conditions(self.rng, self.p, self.persons)
-        self.out.stats["persons"] += len(self.persons)
         self.active = [i for i, q in enumerate(self.persons) if q.resident]
+        self.household_stats()  # the census snapshot, at the start
+        # Who dies or leaves, who is born, who arrives (dynamics.py); visits outside a
+        # person's presence interval are dropped in allocate_and_emit.
+        draw_exits(self.rng, dyn, self.persons, self.active, ctx.n_days)
+        self.pregnancies = self.draw_pregnancies()
+        self.births = self.add_births(dyn)
+        self.add_newcomers(dyn, len(self.active))
+        self.active = [i for i, q in enumerate(self.persons) if q.resident]
+        self.out.stats["persons"] += len(self.persons)
         for i, _q in enumerate(self.persons):  # 居民健康档案 at the township centre, for everyone
             self.record(i, self.primary_township, "township")
         self.households()
         visits: list[Visit] = []
         managed_by: dict[int, list[str]] = {}
         contracted: set[int] = set()
-        self.pregnancies = self.draw_pregnancies()
         for i in self.active:
             q = self.persons[i]
             m = managed(self.rng, self.p, q)
@@ -200,19 +211,76 @@ class _VillageBuilder:
             self.out.stats["resources." + rtype] += len(lines)
         return self.out
 
-    def households(self) -> None:
-        members: dict[str, list[str]] = {}
-        for i, q in enumerate(self.persons):
-            members.setdefault(q.household, []).append(self.records[(i, self.primary_township)])
-            if q.insurance != "none":
-                cov = "cov-" + self.records[(i, self.primary_township)][3:]
-                self.emit(fhir.coverage(cov, self.records[(i, self.primary_township)], q.insurance, self.ctx.insurer_id, self.ctx.start))
-        for hid, m in members.items():
-            self.emit(fhir.household_group(hid, m))
+    def day_date(self, day: int) -> date:
+        return self.ctx.start + timedelta(days=day)
+
+    def household_stats(self) -> None:
         # 家庭户规模 as the census counts it: people living here, per household with any.
         living = Counter(q.household for q in self.persons if q.resident)
         self.out.stats["households.resident"] += len(living)
         self.out.stats["households.resident_members"] += sum(living.values())
+
+    def households(self) -> None:
+        members: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        n_days = self.ctx.n_days
+        for i, q in enumerate(self.persons):
+            rid = self.records[(i, self.primary_township)]
+            joined = self.day_date(q.entry_day).isoformat() if q.entry_day > 0 else None
+            left = self.day_date(q.exit_day).isoformat() if q.exit_day < n_days else None
+            members.setdefault(q.household, []).append((rid, joined, left))
+            if q.insurance != "none":
+                self.emit(fhir.coverage("cov-" + rid[3:], rid, q.insurance, self.ctx.insurer_id, self.day_date(q.entry_day)))
+        for hid, m in members.items():
+            self.emit(fhir.household_group(hid, m))
+
+    def add_births(self, dyn: dict[str, Any]) -> dict[int, int]:
+        """Newborns of the deliveries inside the period (mother -> newborn index)."""
+        births: dict[int, int] = {}
+        for mother, day in sorted(self.pregnancies.items()):
+            if day < self.ctx.n_days and day < self.persons[mother].exit_day:
+                births[mother] = len(self.persons)
+                self.persons.append(newborn(self.rng, dyn, self.ctx.names, self.persons, mother, day, self.ctx.start, self.ids,
+                                            self.county.code, len(self.persons)))
+        return births
+
+    def add_newcomers(self, dyn: dict[str, Any], residents: int) -> None:
+        """People moving in (迁入) during the period, household by household."""
+        k = newcomer_count(self.rng, dyn, residents, self.ctx.n_days)
+        if not k:
+            return
+        offset = len(self.persons)
+        new = generate_residents(self.rng, self.p, self.ctx.names, self.county, self.township, self.village, self.ctx.start,
+                                 self.ids, newcomers=k, first_index=offset)
+        draw_conditions(self.rng, self.p, new)
+        arrival: dict[str, int] = {}
+        for q in new:
+            q.guardian = q.guardian + offset if q.guardian >= 0 else -1
+            q.twin_of = q.twin_of + offset if q.twin_of >= 0 else -1
+            day = arrival.setdefault(q.household, 1 + int(self.rng.u() * (self.ctx.n_days - 1)))
+            q.entry_day, q.entry_reason = day, "moved_in"
+        self.persons.extend(new)
+
+    def newborn_record(self, i: int, facility: str, tier: str) -> None:
+        """The delivery hospital's record of a newborn before naming (新生儿未取名): the
+        placeholder 某某之子/之女 after the mother, her phone, no ID number. The real name
+        comes with the health record at the township centre and every later record."""
+        key = (i, facility)
+        if key in self.records:
+            return
+        child = self.persons[i]
+        mother = self.persons[child.guardian]
+        h = hashlib.blake2b(f"{self.ctx.seed}|{facility}|{child.pid}".encode(), digest_size=8).hexdigest()
+        rid = "pt-" + h
+        rec = {"facility": facility, "mrn": str(int(h[:10], 16) % 10**8), "name": mother.name + ("之子" if child.male else "之女"),
+               "family": mother.surname, "gender": "male" if child.male else "female", "birth": child.birth.isoformat(),
+               "id_number": None, "phone": mother.phone, "address": self.address, "county": self.county.code}
+        self.emit(fhir.patient(rid, rec))
+        self.out.patients.append([rid, child.pid, facility, tier, "newborn_placeholder"])
+        self.out.stats["patients"] += 1
+        self.out.stats[f"patients.{tier}"] += 1
+        self.out.stats[f"patients.{tier}.with_errors"] += 1
+        self.out.stats["patients.newborn_placeholder"] += 1
+        self.records[key] = rid
 
     def chronic_conditions(self, i: int) -> None:
         q = self.persons[i]
@@ -230,8 +298,9 @@ class _VillageBuilder:
     def contract(self, i: int, groups: list[str]) -> None:
         gp = self.role_at(self.primary_township)
         end = date(self.ctx.start.year + 1, self.ctx.start.month, self.ctx.start.day)
+        begin = self.day_date(self.persons[i].entry_day)
         self.emit(fhir.care_plan(self.next_id("cp"), self.records[(i, self.primary_township)], gp, self.primary_township,
-                                 self.ctx.start, end, groups))
+                                 begin, max(end, begin + timedelta(days=1)), groups))
 
     def draw_pregnancies(self) -> dict[int, int]:
         """Women of 20-39 who deliver in (or just after) the period: person -> delivery day.
@@ -262,12 +331,21 @@ class _VillageBuilder:
                     tier = PRIMARY if k < 2 else COUNTY
                     out.append(Visit(i, day, False, ("Z34.9", "孕产妇产前检查"), 0.0, "antenatal", tier, {"hospital": "mch"}))
                     self.out.stats["antenatal_visits"] += 1
+            if i in self.births:  # 住院分娩: the delivery admission; the newborn's first record is made there
+                out.append(Visit(i, delivery, True, ("O80", "单胎顺产"), 0.0, "delivery", COUNTY,
+                                 {"hospital": "mch", "newborn": self.births[i]}))
             self.out.stats["pregnancies.antenatal_5"] += n >= len(weeks)
         return out
 
     def stat_groups(self, q: Person, m: list[str], contracted: bool, pregnant: bool = False) -> None:
         s = self.out.stats
-        s["residents"] += 1
+        if q.entry_day == 0:
+            s["residents"] += 1  # at the start
+        else:
+            s[f"dynamics.{q.entry_reason}"] += 1
+        if q.exit_day < self.ctx.n_days:
+            s[f"dynamics.{q.exit_reason}"] += 1
+        s["resident_days"] += min(q.exit_day, self.ctx.n_days) - q.entry_day
         s["contracts"] += contracted
         if q.age >= 18:
             s["adults"] += 1
@@ -335,8 +413,10 @@ class _VillageBuilder:
             lo, hi = d.get("min_age", 0), d.get("max_age", 200)
             eligible = [i for i in self.active if lo <= self.persons[i].age <= hi] or self.active
             for day, n in sorted(days.items()):
+                # Only people there that day (the ground truth counts every extra case).
+                here = [i for i in eligible if self.persons[i].entry_day <= day < self.persons[i].exit_day] or eligible
                 for _ in range(n):
-                    i = eligible[int(self.rng.integers(len(eligible)))]
+                    i = here[int(self.rng.integers(len(here)))]
                     out.append(Visit(i, day, False, (d["icd10"], d["name"]), 0.5, "infectious", self.notifiable_tier(),
                                      {"disease": d, "outbreak": ob.id}))
         return out
@@ -390,6 +470,16 @@ class _VillageBuilder:
 
     def allocate_and_emit(self, visits: list[Visit]) -> None:
         care = self.p.section("care")
+        persons = self.persons
+        kept = []
+        for v in visits:  # nobody is seen before birth or arrival, nor after death or leaving
+            q = persons[v.person]
+            if q.entry_day <= v.day < q.exit_day:
+                back = v.payload.get("followup")
+                if back is not None and not back.day < q.exit_day:
+                    v.payload["followup"] = None
+                kept.append(v)
+        visits = kept
         district = self.county.code == self.region.counties[0].code
         outp = [v for v in visits if not v.inpatient]
         inp = [v for v in visits if v.inpatient]
@@ -408,12 +498,14 @@ class _VillageBuilder:
                 self.persons[q.twin_of].pid if q.twin_of >= 0 else "",
                 ";".join(sorted(q.conditions)), ";".join(sorted(c for c, d in q.conditions.items() if d)),
                 ";".join(managed_by.get(i, [])), int(i in contracted),
+                self.day_date(q.entry_day).isoformat() if q.entry_day > 0 else "", q.entry_reason,
+                self.day_date(q.exit_day).isoformat() if q.exit_day < self.ctx.n_days else "", q.exit_reason,
             ])
 
 
 PERSON_COLUMNS = ["person_id", "household_id", "village", "township", "county", "name", "sex", "birth_date", "id_number",
                   "phone", "registered", "resident", "minority", "insurance", "twin_of", "conditions_true",
-                  "conditions_diagnosed", "conditions_managed", "contracted"]
+                  "conditions_diagnosed", "conditions_managed", "contracted", "entered", "entry_reason", "left", "exit_reason"]
 PATIENT_COLUMNS = ["patient_id", "person_id", "facility", "tier", "errors"]
 CASE_COLUMNS = ["condition_id", "disease", "outbreak_id", "onset", "diagnosed", "reported", "late"]
 

@@ -80,6 +80,8 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
     elif v.kind == "elderly-check":
         sbp, dbp = int(rng.normal(138, 16)), int(rng.normal(82, 10))
         b.emit_bytes("Observation", fhirbytes.bp_observation(b.next_id("obs"), pid, eid, start, sbp, dbp))
+    elif v.kind == "delivery":
+        b.newborn_record(v.payload["newborn"], facility, tier)
     elif v.kind == "immunization":
         b.emit(fhir.immunization(b.next_id("imm"), pid, v.payload["vaccine"], start, facility, eid))
         s["immunizations"] += 1
@@ -174,7 +176,7 @@ def _refer_down(b: Any, v: Visit, facility: str, end: datetime, chronic: bool) -
     else:
         within = rng.u() < ref["followup_14d"]
         fday = arrived + timedelta(days=float(rng.uniform(1, 12) if within else rng.uniform(15, 40)))
-        if (fday.date() - b.ctx.start).days < b.ctx.n_days:
+        if (fday.date() - b.ctx.start).days < min(b.ctx.n_days, b.persons[v.person].exit_day):
             events.append(("follow-up", fday))
             s["referral.followup_14d"] += within
             pid_dst = b.record(v.person, dst, "township")

@@ -156,6 +156,8 @@ def patient(rid: str, rec: dict[str, Any]) -> dict[str, Any]:
         p["gender"] = rec["gender"]
     if rec.get("birth"):
         p["birthDate"] = rec["birth"]
+    if rec.get("deceased"):
+        p["deceasedDateTime"] = rec["deceased"]
     if rec.get("phone"):
         p["telecom"] = [{"system": "phone", "value": rec["phone"], "use": "mobile"}]
     if rec.get("address"):
@@ -164,13 +166,23 @@ def patient(rid: str, rec: dict[str, Any]) -> dict[str, Any]:
     return p
 
 
-def household_group(hid: str, members: list[str]) -> dict[str, Any]:
+def household_group(hid: str, members: list[tuple[str, str | None, str | None]]) -> dict[str, Any]:
+    """A household (户) and its members: (Patient id, date joined in the period or None,
+    date left or None). Members who died or moved out stay listed, inactive."""
+    out = []
+    for pid, joined, left in members:
+        m: dict[str, Any] = {"entity": ref("Patient", pid)}
+        if joined or left:
+            m["period"] = {k: v for k, v in (("start", joined), ("end", left)) if v}
+        if left:
+            m["inactive"] = True
+        out.append(m)
     return {
         "resourceType": "Group", "id": f"hh-{hid}", "meta": META,
         "identifier": [{"system": SYS_HOUSEHOLD, "value": hid}],
         "type": "person", "actual": True, "name": "户",
-        "quantity": len(members),
-        "member": [{"entity": ref("Patient", m)} for m in members],
+        "quantity": sum(1 for _, _, left in members if not left),
+        "member": out,
     }
 
 

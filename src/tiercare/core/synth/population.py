@@ -45,6 +45,12 @@ class Person:
     guardian: int = -1  # index (in the chunk) of a parent for children
     twin_of: int = -1
     conditions: dict[str, bool] = field(default_factory=dict)  # condition -> diagnosed
+    # Presence in the period (see dynamics.py): from entry_day (0 = there at the start) to
+    # exit_day (exclusive; the default = still there at the end).
+    entry_day: int = 0
+    entry_reason: str = ""  # "" | born | moved_in
+    exit_day: int = 1 << 30
+    exit_reason: str = ""  # "" | died | moved_out
 
 
 class IdAllocator:
@@ -186,13 +192,21 @@ def generate_residents(
     village: Village,
     start: date,
     ids: IdAllocator,
+    *,
+    newcomers: int | None = None,
+    first_index: int = 0,
 ) -> list[Person]:
-    """The residents of one village (plus those registered here who live elsewhere)."""
+    """The residents of one village (plus those registered here who live elsewhere).
+
+    With ``newcomers`` = k: k people moving in during the period instead (all registered
+    elsewhere, none away), numbered from ``first_index`` in households of their own."""
     pop = params.section("population")
     reg = params.section("region")
-    n_res = village.residents
-    n_away = int(round(n_res * reg["registered_not_resident_share"]))
+    n_res = village.residents if newcomers is None else newcomers
+    n_away = int(round(n_res * reg["registered_not_resident_share"])) if newcomers is None else 0
     n = n_res + n_away
+    if n == 0:
+        return []
     ages, male = _pyramid_draw(rng, pop, n)
     hh, head, parent = _households(rng, pop, ages, male)
     # Household surname: the head's (husband's) surname; children take their father's.
@@ -200,6 +214,9 @@ def generate_residents(
     hh_phone = [f"{_PHONE_PREFIXES[int(rng.integers(len(_PHONE_PREFIXES)))]:03d}{int(rng.integers(10**8)):08d}" for _ in range(len(hh_surname))]
     away = _choose_away(rng, pop, ages, n_away)
     migrant = (rng.random(n) < reg["resident_not_registered_share"]) & ~away
+    if newcomers is not None:
+        migrant[:] = True
+    hh_tag = "h" if newcomers is None else "m"  # households formed by newcomers: -m00001...
     minority_hh = rng.random(len(hh_surname)) < reg["minority_share"]
     out: list[Person] = []
     for i in range(n):
@@ -233,7 +250,8 @@ def generate_residents(
         else:
             ins = "resident"
         out.append(Person(
-            pid=f"{village.code}-{i + 1:05d}", household=f"{village.code}-h{h + 1:05d}", village=village.code,
+            pid=f"{village.code}-{first_index + i + 1:05d}", household=f"{village.code}-{hh_tag}{first_index + h + 1:05d}",
+            village=village.code,
             name=name, surname=surname, male=m, birth=birth, id_number=id_number, phone=phone, insurance=ins,
             registered=not migrant[i], resident=not away[i], minority=minority, age=a, guardian=int(parent[i]),
         ))

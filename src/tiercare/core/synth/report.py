@@ -42,6 +42,13 @@ def share_tolerance(target: float, n: float, tol: dict[str, Any]) -> float:
     return float(max(tol["share_points"] / 100.0, tol["sampling_z"] * se))
 
 
+def rate_tolerance(target: float, exposure: float, tol: dict[str, Any]) -> float:
+    """Allowed gap for an event rate (per unit of ``target``'s scale) over ``exposure``
+    person-years: ``rate_relative`` of the target, widened to ``z`` Poisson standard errors."""
+    se = (target / exposure) ** 0.5 if exposure > 0 else target
+    return float(max(tol["rate_relative"] * target, tol["sampling_z"] * se))
+
+
 def rows(stats: dict[str, int], params: dict[str, Any]) -> list[Row]:
     s = stats
 
@@ -56,6 +63,18 @@ def rows(stats: dict[str, int], params: dict[str, Any]) -> list[Row]:
     out: list[Row] = []
     out.append(Row("population", "mean resident household size 户均人口 (start)", _share(g("households.resident_members"), g("households.resident")),
                    params["region"]["household_size_mean"], "n", tol["household_size"]))
+    ry = g("resident_days") / 365.0  # resident-years lived in the region in the period
+    dyn = params["dynamics"]
+    if ry:
+        births = params["population"]["births_per_1000"]
+        per_k = 1000.0 / ry
+        # Rates per 1,000 resident-years; the Poisson error of a count n is sqrt(n).
+        out.append(Row("population", "births per 1,000 resident-years 出生率", g("dynamics.born") * per_k, births, "n",
+                       rate_tolerance(births / 1000.0, ry, tol) * 1000.0))
+        out.append(Row("population", "deaths per 1,000 resident-years 死亡率", g("dynamics.died") * per_k, dyn["crude_death_rate_reference"], "n"))
+        for key, name in (("moved_out", "moves out per 1,000 resident-years 迁出"), ("moved_in", "moves in per 1,000 resident-years 迁入")):
+            t = dyn[f"{key}_per_1000"]
+            out.append(Row("population", name, g(f"dynamics.{key}") * per_k, t, "n", rate_tolerance(t / 1000.0, ry, tol) * 1000.0))
     care = params["care"]
     for kind, ret_t, prim_t in (("outpatient", care["county_retention_target"], care["primary_share_target"]),
                                 ("inpatient", care["inpatient_county_retention_target"], care["inpatient_primary_share_target"])):
@@ -68,7 +87,7 @@ def rows(stats: dict[str, int], params: dict[str, Any]) -> list[Row]:
         out.append(Row("care", f"{kind} primary-level share 基层诊疗量占比", _share(g(pre + "primary"), total - g(pre + "province")),
                        prim_t, "%", tol["allocation_points"] / 100.0))
         rate_t = care["outpatient_visits_per_person"] if kind == "outpatient" else care["admission_rate"]
-        out.append(Row("care", f"{kind} visits per resident", _share(total, g("resident_years")) if g("resident_years") else _share(total, g("residents")),
+        out.append(Row("care", f"{kind} visits per resident-year", _share(total, ry) if ry else _share(total, g("residents")),
                        rate_t, "n", rate_t * tol["rate_relative"]))
     adults = g("adults")
     mgmt = params["management"]
