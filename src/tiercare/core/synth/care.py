@@ -15,6 +15,7 @@ facilities / all visits at the region's facilities.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,11 +46,8 @@ class Visit:
 
 
 def band_index(age: int, starts: list[int]) -> int:
-    i = -1
-    for k, s in enumerate(starts):
-        if age >= s:
-            i = k
-    return i
+    """Index of the band (by ascending lower bounds) holding ``age``; -1 below the first."""
+    return bisect_right(starts, age) - 1
 
 
 def draw_conditions(rng: Rng, params: Any, persons: list[Person]) -> None:

@@ -312,7 +312,7 @@ class _VillageBuilder:
         span = self.ctx.n_days + kg["gestation_days"]
         expected = self.p["population"]["births_per_1000"] / 1000.0 * len(self.active) * span / 365.0
         n = min(len(women), int(self.rng.poisson(expected)))
-        chosen = self.rng.choice(len(women), size=n, replace=False) if n else []
+        chosen: list[int] = self.rng.choice(len(women), size=n, replace=False).tolist() if n else []
         return {women[int(k)]: int(self.rng.integers(0, span)) for k in chosen}
 
     def antenatal_visits(self) -> list[Visit]:

@@ -26,6 +26,15 @@ class Rng:
         self.gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(list(entropy))))
         #: the next uniform in [0, 1), as a C-level call (no Python frame)
         self.u: Callable[[], float] = chain.from_iterable(self._blocks()).__next__
+        # Bound once: __getattr__ costs a Python call per use.
+        self.poisson = self.gen.poisson
+        self.choice = self.gen.choice
+        self.normal = self.gen.normal
+        self.uniform = self.gen.uniform
+        self.exponential = self.gen.exponential
+        self.beta = self.gen.beta
+        self.gamma = self.gen.gamma
+        self.permutation = self.gen.permutation
 
     def _blocks(self) -> Iterator[list[float]]:
         while True:
