@@ -54,7 +54,7 @@ def synth(residents: int, years: int, seed: int, out_dir: Path | None, compress:
 def print_report(console: Console, out_dir: Path) -> None:
     manifest = read_manifest(out_dir)
     table = Table(title=f"synthetic region: {manifest['residents']:,} residents x {manifest['years']} y, seed {manifest['seed']}")
-    for col in ("section", "indicator", "realised", "target"):
+    for col in ("section", "indicator", "realised", "target", "tolerance", "within"):
         table.add_column(col, justify="left" if col in ("section", "indicator") else "right")
 
     def fmt(v: float | None, unit: str) -> str:
@@ -62,8 +62,13 @@ def print_report(console: Console, out_dir: Path) -> None:
             return "-"
         return f"{100 * v:.1f}%" if unit == "%" else (f"{v:,.0f}" if v >= 100 else f"{v:.2f}")
 
+    missed = 0
     for r in rows(manifest["stats"], manifest["params"]):
-        table.add_row(r.section, r.name, fmt(r.realised, r.unit), fmt(r.target, r.unit))
+        tol = "-" if r.tolerance is None else ("±" + (f"{100 * r.tolerance:.1f} pt" if r.unit == "%" else f"{r.tolerance:.2f}"))
+        within = {None: "ref" if r.target is not None else "", True: "yes", False: "NO"}[r.within]
+        missed += r.within is False
+        table.add_row(r.section, r.name, fmt(r.realised, r.unit), fmt(r.target, r.unit), tol, within)
     console.print(table)
+    console.print(f"{missed} indicator(s) outside their tolerance" if missed else "every calibrated indicator is within its tolerance")
     counts = ", ".join(f"{k} {v:,}" for k, v in manifest["counts"].items())
     console.print(f"resources: {counts}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -38,6 +39,28 @@ def _open(path: Path, compress: bool) -> IO[bytes]:
         # filename="" and mtime=0 keep the gzip header free of names and times.
         return gzip.GzipFile(filename="", mode="ab", fileobj=raw, mtime=0, compresslevel=6)  # type: ignore[return-value]
     return raw
+
+
+def _append(src_path: Path, dest: IO[bytes]) -> None:
+    """Append a part file to ``dest`` inside the kernel (sendfile) where the platform
+    allows it: the parent moves every byte of the output, ~11 GB for 1M residents."""
+    dest.flush()
+    with src_path.open("rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        done = 0
+        try:
+            while done < size:
+                n = os.sendfile(dest.fileno(), src.fileno(), done, size - done)
+                if n == 0:
+                    break
+                done += n
+        except OSError:
+            if done:  # part of it is written: do not write it twice
+                raise
+        if done < size:  # no sendfile between regular files here: copy in user space
+            src.seek(done)
+            shutil.copyfileobj(src, dest, 1 << 20)
+    dest.flush()
 
 
 def _csv_bytes(rows: Iterable[list[Any]]) -> bytes:
@@ -135,9 +158,10 @@ def generate(out_dir: Path, residents: int, years: int, seed: int, *, params_tex
             dest = (truth / f.name) if f.name.endswith(".csv") else (out_dir / (f.name[: -len(".ndjson")] + ext))
             key = str(dest)
             if key not in finals:
-                finals[key] = dest.open("ab")
-            with f.open("rb") as src:
-                shutil.copyfileobj(src, finals[key], 1 << 20)
+                # Not O_APPEND: Linux sendfile() refuses an O_APPEND destination.
+                finals[key] = dest.open("r+b" if dest.exists() else "wb")
+                finals[key].seek(0, os.SEEK_END)
+            _append(f, finals[key])
         shutil.rmtree(part)
         if progress:
             progress(k + 1, len(units))

@@ -28,7 +28,7 @@ def test_retention_and_primary_share_within_one_point(region8k: Run) -> None:
     assert abs(_rate(region8k, "outpatient county retention 县域就诊率") - care["county_retention_target"]) < 0.01
     assert abs(_rate(region8k, "outpatient primary-level share 基层诊疗量占比") - care["primary_share_target"]) < 0.01
     assert abs(_rate(region8k, "inpatient county retention 县域就诊率") - care["inpatient_county_retention_target"]) < 0.01
-    assert abs(_rate(region8k, "outpatient visits per resident") - care["outpatient_visits_per_person"]) < 0.3
+    assert abs(_rate(region8k, "outpatient visits per resident-year") - care["outpatient_visits_per_person"]) < 0.3
 
 
 def test_the_same_rates_hold_when_recounted_from_the_resources(region8k: Run) -> None:
@@ -114,3 +114,25 @@ def test_csv_truth_rows_are_writable(region8k: Run) -> None:
     buf = io.StringIO()
     csv.writer(buf).writerows(region8k.persons[:10])
     assert buf.getvalue().count("\n") == 10
+
+
+def test_every_calibrated_indicator_is_within_its_tolerance(region8k: Run) -> None:
+    """The report's targets (household size, management, standardised management, control,
+    contracts, error rates...) are met within the stated tolerance, not just plausible."""
+    report = rows(dict(region8k.stats), region8k.ctx.params.raw)
+    checked = [r for r in report if r.tolerance is not None]
+    assert len(checked) >= 20
+    missed = [(r.name, r.realised, r.target, r.tolerance) for r in checked if not r.within]
+    assert missed == []
+    size = next(r for r in report if r.name.startswith("mean resident household size"))
+    assert size.realised is not None and abs(size.realised - 2.62) <= 0.05
+
+
+def test_tolerance_widens_with_small_denominators() -> None:
+    from tiercare.core.synth.report import share_tolerance
+
+    tol = {"share_points": 1.0, "sampling_z": 3.0}
+    assert share_tolerance(0.7, 1_000_000, tol) == 0.01  # large regions: the stated point
+    small = share_tolerance(0.7, 300, tol)
+    assert abs(small - 3.0 * (0.7 * 0.3 / 300) ** 0.5) < 1e-12 and small > 0.07
+    assert share_tolerance(0.5, 0, tol) == 3.0  # no denominator: nothing to judge

@@ -15,6 +15,7 @@ facilities / all visits at the region's facilities.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,11 +46,8 @@ class Visit:
 
 
 def band_index(age: int, starts: list[int]) -> int:
-    i = -1
-    for k, s in enumerate(starts):
-        if age >= s:
-            i = k
-    return i
+    """Index of the band (by ascending lower bounds) holding ``age``; -1 below the first."""
+    return bisect_right(starts, age) - 1
 
 
 def draw_conditions(rng: Rng, params: Any, persons: list[Person]) -> None:
@@ -75,7 +73,7 @@ def managed(rng: Rng, params: Any, p: Person) -> list[str]:
     out = []
     for cond, share, aware in (("hypertension", mgmt["hypertension_managed_share"], mgmt["hypertension_aware_share"]),
                                ("diabetes", mgmt["diabetes_managed_share"], mgmt["diabetes_aware_share"])):
-        if p.conditions.get(cond) and rng.random() < min(1.0, share / aware):
+        if p.conditions.get(cond) and rng.u() < min(1.0, share / aware):
             out.append(cond)
     return out
 
@@ -143,14 +141,17 @@ def visit_weights(params: Any, persons: list[Person], active: list[int]) -> np.n
     return w
 
 
-def followup_count(rng: Rng, mgmt: dict[str, Any], years_in_care: float) -> int:
-    """Follow-ups in a year: >= 4 for the standard share (some 5-6), 1-3 for the rest."""
-    if rng.random() < mgmt["standard_share"]:
-        n = 4 + (int(rng.integers(1, 3)) if rng.random() < mgmt["extra_followup_share"] else 0)
+def followup_count(rng: Rng, mgmt: dict[str, Any], years_in_care: float) -> tuple[int, bool]:
+    """Planned follow-ups over the period and whether the patient is managed per spec
+    (规范管理): >= 4 a year for the standard share (some 5-6), 1-3 a year for the rest."""
+    if rng.u() < mgmt["standard_share"]:
+        n = 4 + (int(rng.integers(1, 3)) if rng.u() < mgmt["extra_followup_share"] else 0)
+        standard = True
     else:
         low = mgmt["low_followups"]
         n = int(low[int(rng.integers(len(low)))])
-    return max(1, int(round(n * years_in_care)))
+        standard = False
+    return max(1, int(round(n * years_in_care))), standard
 
 
 def bp_reading(rng: Rng, controlled: bool, urgent: bool, age: int, mgmt: dict[str, Any]) -> tuple[int, int]:
@@ -160,14 +161,14 @@ def bp_reading(rng: Rng, controlled: bool, urgent: bool, age: int, mgmt: dict[st
         return int(rng.integers(int(mgmt["sbp_urgent"]), 201)), int(rng.integers(95, 121))
     if controlled:
         return int(rng.integers(112, int(sbp_t))), int(rng.integers(65, int(mgmt["dbp_target"])))
-    if rng.random() < 0.7:
+    if rng.u() < 0.7:
         return int(rng.integers(int(sbp_t), int(mgmt["sbp_urgent"]))), int(rng.integers(75, int(mgmt["dbp_urgent"])))
     return int(rng.integers(120, int(sbp_t))), int(rng.integers(int(mgmt["dbp_target"]), int(mgmt["dbp_urgent"])))
 
 
 def fpg_reading(rng: Rng, controlled: bool, urgent: bool, mgmt: dict[str, Any]) -> float:
     if urgent:
-        if rng.random() < 0.7:
+        if rng.u() < 0.7:
             return round(float(rng.uniform(mgmt["fpg_urgent_high"], 25.0)), 1)
         return round(float(rng.uniform(2.5, mgmt["fpg_urgent_low"] - 0.1)), 1)
     if controlled:

@@ -34,6 +34,7 @@ from tiercare.core.synth.care import (
     visit_weights,
 )
 from tiercare.core.synth.chronic import plan_followups
+from tiercare.core.synth.dynamics import draw_exits, newborn, newcomer_count
 from tiercare.core.synth.encounters import emit_visit
 from tiercare.core.synth.infectious import Outbreak, daily_cases, disease_active
 from tiercare.core.synth.names import NameModel
@@ -69,6 +70,19 @@ class Context:
             for vcode, days in ob.cases.items():
                 self.by_village.setdefault(vcode, []).append((ob, days))
         self.insurer_id = f"ins-{self.region.city_code}"
+        self.roles = {f: ["role-" + s for s in staff] for f, staff in self.region.staff_by_facility.items()}
+        self._midnights: dict[int, datetime] = {}
+
+    def midnight(self, day: int) -> datetime:
+        """00:00 of period day ``day`` (cached: called for every visit)."""
+        m = self._midnights.get(day)
+        if m is None:
+            m = self._midnights[day] = datetime.combine(self.start + timedelta(days=int(day)), time())
+        return m
+
+
+# timedelta of each second of a day, for moment() (constructing one costs ~0.5 us).
+_SECONDS = [timedelta(seconds=k) for k in range(86400)]
 
 
 @dataclass
@@ -111,22 +125,24 @@ class _VillageBuilder:
     # ---- helpers
     def emit(self, resource: dict[str, Any]) -> None:
         self.out.lines.setdefault(resource["resourceType"], []).append(orjson.dumps(resource))
-        self.out.stats["resources." + resource["resourceType"]] += 1
+
+    def emit_bytes(self, rtype: str, line: bytes) -> None:
+        """Emit an already serialised resource (see :mod:`fhirbytes`)."""
+        self.out.lines.setdefault(rtype, []).append(line)
 
     def next_id(self, prefix: str) -> str:
         self.seq[prefix] += 1
         return f"{prefix}-{self.village.code}-{self.seq[prefix]}"
 
     def moment(self, day: int, hour_lo: int = 8, hour_hi: int = 17) -> datetime:
-        d = self.ctx.start + timedelta(days=int(day))
-        secs = int(self.rng.integers(hour_lo * 3600, hour_hi * 3600))
-        return datetime.combine(d, time()) + timedelta(seconds=secs)
+        secs = hour_lo * 3600 + int(self.rng.u() * ((hour_hi - hour_lo) * 3600))
+        return self.ctx.midnight(day) + _SECONDS[secs]
 
     def role_at(self, facility: str) -> str | None:
-        staff = self.region.staff_by_facility.get(facility)
-        if not staff:
+        roles = self.ctx.roles.get(facility)
+        if not roles:
             return None
-        return "role-" + staff[int(self.rng.integers(len(staff)))]
+        return roles[int(self.rng.u() * len(roles))]
 
     def record(self, i: int, facility: str, tier: str) -> str:
         """The Patient id of person ``i`` at ``facility``, registering them on first contact."""
@@ -140,6 +156,8 @@ class _VillageBuilder:
         guardian = self.persons[person.guardian] if person.guardian >= 0 else None
         rec, errors = self.ctx.records.make(self.rng, person, tier, facility, str(int(h[:10], 16) % 10**8),
                                             self.county.code, self.address, guardian, self.ctx.start)
+        if person.exit_reason == "died" and facility == self.primary_township:
+            rec["deceased"] = fhir.dt(self.moment(person.exit_day, 0, 24))  # the health record is closed (死亡销档)
         self.emit(fhir.patient(rid, rec))
         self.out.patients.append([rid, person.pid, facility, tier, ";".join(errors)])
         self.out.stats["patients"] += 1
@@ -152,24 +170,32 @@ class _VillageBuilder:
     # ---- the steps
     def run(self) -> ChunkOut:
         ctx = self.ctx
+        dyn = self.p.section("dynamics")
         self.persons = generate_residents(self.rng, self.p, ctx.names, self.county, self.township, self.village, ctx.start, self.ids)
         draw_conditions(self.rng, self.p, self.persons)
-        self.out.stats["persons"] += len(self.persons)
         self.active = [i for i, q in enumerate(self.persons) if q.resident]
+        self.household_stats()  # the census snapshot, at the start
+        # Who dies or leaves, who is born, who arrives (dynamics.py); visits outside a
+        # person's presence interval are dropped in allocate_and_emit.
+        draw_exits(self.rng, dyn, self.persons, self.active, ctx.n_days)
+        self.pregnancies = self.draw_pregnancies()
+        self.births = self.add_births(dyn)
+        self.add_newcomers(dyn, len(self.active))
+        self.active = [i for i, q in enumerate(self.persons) if q.resident]
+        self.out.stats["persons"] += len(self.persons)
         for i, _q in enumerate(self.persons):  # 居民健康档案 at the township centre, for everyone
             self.record(i, self.primary_township, "township")
         self.households()
         visits: list[Visit] = []
         managed_by: dict[int, list[str]] = {}
         contracted: set[int] = set()
-        self.pregnancies = self.draw_pregnancies()
         for i in self.active:
             q = self.persons[i]
             m = managed(self.rng, self.p, q)
             managed_by[i] = m
             self.chronic_conditions(i)
             groups = contract_groups(q, m, i in self.pregnancies)
-            if self.rng.random() < contract_probability(self.p, groups):
+            if self.rng.u() < contract_probability(self.p, groups):
                 contracted.add(i)
                 self.contract(i, groups)
             self.stat_groups(q, m, i in contracted, i in self.pregnancies)
@@ -181,17 +207,80 @@ class _VillageBuilder:
         visits += self.ordinary_visits(len(visits))
         self.allocate_and_emit(visits)
         self.truth_persons(managed_by, contracted)
+        for rtype, lines in self.out.lines.items():
+            self.out.stats["resources." + rtype] += len(lines)
         return self.out
 
+    def day_date(self, day: int) -> date:
+        return self.ctx.start + timedelta(days=day)
+
+    def household_stats(self) -> None:
+        # 家庭户规模 as the census counts it: people living here, per household with any.
+        living = Counter(q.household for q in self.persons if q.resident)
+        self.out.stats["households.resident"] += len(living)
+        self.out.stats["households.resident_members"] += sum(living.values())
+
     def households(self) -> None:
-        members: dict[str, list[str]] = {}
+        members: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        n_days = self.ctx.n_days
         for i, q in enumerate(self.persons):
-            members.setdefault(q.household, []).append(self.records[(i, self.primary_township)])
+            rid = self.records[(i, self.primary_township)]
+            joined = self.day_date(q.entry_day).isoformat() if q.entry_day > 0 else None
+            left = self.day_date(q.exit_day).isoformat() if q.exit_day < n_days else None
+            members.setdefault(q.household, []).append((rid, joined, left))
             if q.insurance != "none":
-                cov = "cov-" + self.records[(i, self.primary_township)][3:]
-                self.emit(fhir.coverage(cov, self.records[(i, self.primary_township)], q.insurance, self.ctx.insurer_id, self.ctx.start))
+                self.emit(fhir.coverage("cov-" + rid[3:], rid, q.insurance, self.ctx.insurer_id, self.day_date(q.entry_day)))
         for hid, m in members.items():
             self.emit(fhir.household_group(hid, m))
+
+    def add_births(self, dyn: dict[str, Any]) -> dict[int, int]:
+        """Newborns of the deliveries inside the period (mother -> newborn index)."""
+        births: dict[int, int] = {}
+        for mother, day in sorted(self.pregnancies.items()):
+            if day < self.ctx.n_days and day < self.persons[mother].exit_day:
+                births[mother] = len(self.persons)
+                self.persons.append(newborn(self.rng, dyn, self.ctx.names, self.persons, mother, day, self.ctx.start, self.ids,
+                                            self.county.code, len(self.persons)))
+        return births
+
+    def add_newcomers(self, dyn: dict[str, Any], residents: int) -> None:
+        """People moving in (迁入) during the period, household by household."""
+        k = newcomer_count(self.rng, dyn, residents, self.ctx.n_days)
+        if not k:
+            return
+        offset = len(self.persons)
+        new = generate_residents(self.rng, self.p, self.ctx.names, self.county, self.township, self.village, self.ctx.start,
+                                 self.ids, newcomers=k, first_index=offset)
+        draw_conditions(self.rng, self.p, new)
+        arrival: dict[str, int] = {}
+        for q in new:
+            q.guardian = q.guardian + offset if q.guardian >= 0 else -1
+            q.twin_of = q.twin_of + offset if q.twin_of >= 0 else -1
+            day = arrival.setdefault(q.household, 1 + int(self.rng.u() * (self.ctx.n_days - 1)))
+            q.entry_day, q.entry_reason = day, "moved_in"
+        self.persons.extend(new)
+
+    def newborn_record(self, i: int, facility: str, tier: str) -> None:
+        """The delivery hospital's record of a newborn before naming (新生儿未取名): the
+        placeholder 某某之子/之女 after the mother, her phone, no ID number. The real name
+        comes with the health record at the township centre and every later record."""
+        key = (i, facility)
+        if key in self.records:
+            return
+        child = self.persons[i]
+        mother = self.persons[child.guardian]
+        h = hashlib.blake2b(f"{self.ctx.seed}|{facility}|{child.pid}".encode(), digest_size=8).hexdigest()
+        rid = "pt-" + h
+        rec = {"facility": facility, "mrn": str(int(h[:10], 16) % 10**8), "name": mother.name + ("之子" if child.male else "之女"),
+               "family": mother.surname, "gender": "male" if child.male else "female", "birth": child.birth.isoformat(),
+               "id_number": None, "phone": mother.phone, "address": self.address, "county": self.county.code}
+        self.emit(fhir.patient(rid, rec))
+        self.out.patients.append([rid, child.pid, facility, tier, "newborn_placeholder"])
+        self.out.stats["patients"] += 1
+        self.out.stats[f"patients.{tier}"] += 1
+        self.out.stats[f"patients.{tier}.with_errors"] += 1
+        self.out.stats["patients.newborn_placeholder"] += 1
+        self.records[key] = rid
 
     def chronic_conditions(self, i: int) -> None:
         q = self.persons[i]
@@ -209,8 +298,9 @@ class _VillageBuilder:
     def contract(self, i: int, groups: list[str]) -> None:
         gp = self.role_at(self.primary_township)
         end = date(self.ctx.start.year + 1, self.ctx.start.month, self.ctx.start.day)
+        begin = self.day_date(self.persons[i].entry_day)
         self.emit(fhir.care_plan(self.next_id("cp"), self.records[(i, self.primary_township)], gp, self.primary_township,
-                                 self.ctx.start, end, groups))
+                                 begin, max(end, begin + timedelta(days=1)), groups))
 
     def draw_pregnancies(self) -> dict[int, int]:
         """Women of 20-39 who deliver in (or just after) the period: person -> delivery day.
@@ -222,7 +312,7 @@ class _VillageBuilder:
         span = self.ctx.n_days + kg["gestation_days"]
         expected = self.p["population"]["births_per_1000"] / 1000.0 * len(self.active) * span / 365.0
         n = min(len(women), int(self.rng.poisson(expected)))
-        chosen = self.rng.choice(len(women), size=n, replace=False) if n else []
+        chosen: list[int] = self.rng.choice(len(women), size=n, replace=False).tolist() if n else []
         return {women[int(k)]: int(self.rng.integers(0, span)) for k in chosen}
 
     def antenatal_visits(self) -> list[Visit]:
@@ -234,19 +324,28 @@ class _VillageBuilder:
         for i, delivery in sorted(self.pregnancies.items()):
             conception = delivery - kg["gestation_days"]
             weeks = kg["antenatal_weeks"]
-            n = len(weeks) if self.rng.random() < kg["antenatal_five_share"] else int(self.rng.integers(1, len(weeks)))
+            n = len(weeks) if self.rng.u() < kg["antenatal_five_share"] else int(self.rng.integers(1, len(weeks)))
             for k, (lo, hi) in enumerate(weeks[:n]):
                 day = conception + int(self.rng.integers(lo * 7, hi * 7 + 1))
                 if 0 <= day < self.ctx.n_days:
                     tier = PRIMARY if k < 2 else COUNTY
                     out.append(Visit(i, day, False, ("Z34.9", "孕产妇产前检查"), 0.0, "antenatal", tier, {"hospital": "mch"}))
                     self.out.stats["antenatal_visits"] += 1
+            if i in self.births:  # 住院分娩: the delivery admission; the newborn's first record is made there
+                out.append(Visit(i, delivery, True, ("O80", "单胎顺产"), 0.0, "delivery", COUNTY,
+                                 {"hospital": "mch", "newborn": self.births[i]}))
             self.out.stats["pregnancies.antenatal_5"] += n >= len(weeks)
         return out
 
     def stat_groups(self, q: Person, m: list[str], contracted: bool, pregnant: bool = False) -> None:
         s = self.out.stats
-        s["residents"] += 1
+        if q.entry_day == 0:
+            s["residents"] += 1  # at the start
+        else:
+            s[f"dynamics.{q.entry_reason}"] += 1
+        if q.exit_day < self.ctx.n_days:
+            s[f"dynamics.{q.exit_reason}"] += 1
+        s["resident_days"] += min(q.exit_day, self.ctx.n_days) - q.entry_day
         s["contracts"] += contracted
         if q.age >= 18:
             s["adults"] += 1
@@ -267,20 +366,20 @@ class _VillageBuilder:
             q = self.persons[i]
             if q.age >= 65:
                 for y in range(max(1, int(round(years)))):
-                    if self.rng.random() < kg["elderly_check_share"]:
+                    if self.rng.u() < kg["elderly_check_share"]:
                         day = min(self.ctx.n_days - 1, y * 365 + int(self.rng.integers(60, 300)))
                         out.append(Visit(i, day, False, ("Z00.0", "老年人健康体检"), 0.0, "elderly-check", PRIMARY))
                         self.out.stats["elderly_checks"] += 1
             if q.age <= 6:
                 per_year = 4 if q.age < 1 else (2 if q.age < 3 else 1)
                 for _ in range(int(round(per_year * years))):
-                    if self.rng.random() < kg["child_check_share"]:
+                    if self.rng.u() < kg["child_check_share"]:
                         out.append(Visit(i, int(self.rng.integers(self.ctx.n_days)), False, ("Z00.1", "儿童健康检查"), 0.0, "child-check", PRIMARY))
                         self.out.stats["child_checks"] += 1
                 age_days_start = (self.ctx.start - q.birth).days
                 for dose in kg["immunizations"]:
                     due = int(dose["months"] * 30.4) - age_days_start + int(self.rng.integers(0, 14))
-                    if 0 <= due < self.ctx.n_days and self.rng.random() < kg["immunization_coverage"]:
+                    if 0 <= due < self.ctx.n_days and self.rng.u() < kg["immunization_coverage"]:
                         out.append(Visit(i, due, False, ("Z23", "预防接种"), 0.0, "immunization", PRIMARY, {"vaccine": dose["code"]}))
         return out
 
@@ -307,15 +406,17 @@ class _VillageBuilder:
             for day in np.flatnonzero(counts).tolist():
                 for _ in range(int(counts[day])):
                     i = self.active[int(self.rng.integers(len(self.active)))]
-                    out.append(Visit(i, int(day), False, (s["icd10"], s["name"]), 0.1 + 0.2 * float(self.rng.random()), "syndrome", None, {"syndrome": s["key"]}))
+                    out.append(Visit(i, int(day), False, (s["icd10"], s["name"]), 0.1 + 0.2 * float(self.rng.u()), "syndrome", None, {"syndrome": s["key"]}))
         diseases = {d["key"]: d for d in inf["disease"]}
         for ob, days in self.ctx.by_village.get(self.village.code, []):
             d = diseases[ob.disease]
             lo, hi = d.get("min_age", 0), d.get("max_age", 200)
             eligible = [i for i in self.active if lo <= self.persons[i].age <= hi] or self.active
             for day, n in sorted(days.items()):
+                # Only people there that day (the ground truth counts every extra case).
+                here = [i for i in eligible if self.persons[i].entry_day <= day < self.persons[i].exit_day] or eligible
                 for _ in range(n):
-                    i = eligible[int(self.rng.integers(len(eligible)))]
+                    i = here[int(self.rng.integers(len(here)))]
                     out.append(Visit(i, day, False, (d["icd10"], d["name"]), 0.5, "infectious", self.notifiable_tier(),
                                      {"disease": d, "outbreak": ob.id}))
         return out
@@ -324,7 +425,7 @@ class _VillageBuilder:
         """Notifiable cases are diagnosed and reported inside the region: mostly at the
         county hospitals (direct network reporting units), the rest at township centres."""
         share = self.p["infectious"]["diagnosed_at_county_share"]
-        return COUNTY if self.rng.random() < share else PRIMARY
+        return COUNTY if self.rng.u() < share else PRIMARY
 
     def ordinary_visits(self, planned: int) -> list[Visit]:
         care = self.p.section("care")
@@ -349,7 +450,7 @@ class _VillageBuilder:
             q = self.persons[idx]
             diag = [cond for cond, dd in q.conditions.items() if dd]
             for _ in range(c):
-                if diag and self.rng.random() < 0.4:
+                if diag and self.rng.u() < 0.4:
                     cond = diag[int(self.rng.integers(len(diag)))]
                     reason, sev = (chronic[cond]["code"], chronic[cond]["display"]), 0.35
                 else:
@@ -369,6 +470,16 @@ class _VillageBuilder:
 
     def allocate_and_emit(self, visits: list[Visit]) -> None:
         care = self.p.section("care")
+        persons = self.persons
+        kept = []
+        for v in visits:  # nobody is seen before birth or arrival, nor after death or leaving
+            q = persons[v.person]
+            if q.entry_day <= v.day < q.exit_day:
+                back = v.payload.get("followup")
+                if back is not None and not back.day < q.exit_day:
+                    v.payload["followup"] = None
+                kept.append(v)
+        visits = kept
         district = self.county.code == self.region.counties[0].code
         outp = [v for v in visits if not v.inpatient]
         inp = [v for v in visits if v.inpatient]
@@ -387,12 +498,14 @@ class _VillageBuilder:
                 self.persons[q.twin_of].pid if q.twin_of >= 0 else "",
                 ";".join(sorted(q.conditions)), ";".join(sorted(c for c, d in q.conditions.items() if d)),
                 ";".join(managed_by.get(i, [])), int(i in contracted),
+                self.day_date(q.entry_day).isoformat() if q.entry_day > 0 else "", q.entry_reason,
+                self.day_date(q.exit_day).isoformat() if q.exit_day < self.ctx.n_days else "", q.exit_reason,
             ])
 
 
 PERSON_COLUMNS = ["person_id", "household_id", "village", "township", "county", "name", "sex", "birth_date", "id_number",
                   "phone", "registered", "resident", "minority", "insurance", "twin_of", "conditions_true",
-                  "conditions_diagnosed", "conditions_managed", "contracted"]
+                  "conditions_diagnosed", "conditions_managed", "contracted", "entered", "entry_reason", "left", "exit_reason"]
 PATIENT_COLUMNS = ["patient_id", "person_id", "facility", "tier", "errors"]
 CASE_COLUMNS = ["condition_id", "disease", "outbreak_id", "onset", "diagnosed", "reported", "late"]
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tiercare.core.synth import fhir
+from tiercare.core.synth import fhir, fhirbytes
 from tiercare.core.synth.care import CITY, COUNTY, PRIMARY, PROVINCE, Visit
 from tiercare.core.synth.text import damage_text
 
+_MINUTES = [timedelta(minutes=k) for k in range(61)]
 _PROVINCIAL = ("省人民医院(区域外)", "省中医院(区域外)", "省肿瘤医院(区域外)", "外省三甲医院(区域外)")
 
 
@@ -24,14 +25,14 @@ def _facility(b: Any, v: Visit, district: bool) -> tuple[str, str]:
     if v.tier == PRIMARY:
         if v.inpatient or v.kind in ("elderly-check", "immunization", "referral-followup", "antenatal"):
             return b.primary_township, "township"
-        if rng.random() < care["village_share_of_primary"]:
+        if rng.u() < care["village_share_of_primary"]:
             return b.primary_village, "village"
         return b.primary_township, "township"
-    if v.tier == CITY or (v.tier == COUNTY and district and rng.random() < 0.5):
+    if v.tier == CITY or (v.tier == COUNTY and district and rng.u() < 0.5):
         return region.city_hospitals[int(rng.integers(len(region.city_hospitals)))], "city"
     kinds = care["county_hospital_kind_share"]
     person = b.persons[v.person]
-    u = rng.random()
+    u = rng.u()
     kind = "general" if u < kinds["general"] else ("tcm" if u < kinds["general"] + kinds["tcm"] else "mch")
     if v.payload.get("hospital") == "mch":
         kind = "mch"
@@ -54,12 +55,12 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
         los = max(1, int(rng.poisson(care["los_mean_days"]["county" if tier == "village" else tier])))
         end = start + timedelta(days=los, hours=int(rng.integers(-4, 4)))
     else:
-        end = start + timedelta(minutes=int(rng.integers(10, 60)))
+        end = start + _MINUTES[10 + int(rng.u() * 50)]
     pid = b.record(v.person, facility, tier)
     eid = b.next_id("enc")
     based_on = None
     referral = None
-    if v.tier in (COUNTY, CITY) and (v.kind == "referral" or rng.random() < b.referral["up_share_of_higher_tier_visits"]):
+    if v.tier in (COUNTY, CITY) and (v.kind == "referral" or rng.u() < b.referral["up_share_of_higher_tier_visits"]):
         referral = _refer_up(b, v, facility, start, end)
         based_on = referral
     note = None
@@ -70,18 +71,21 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
         s["free_text.damaged"] += damaged
     if v.kind == "referral-followup":
         based_on = v.payload.get("sr")
-    b.emit(fhir.encounter(eid, pid, facility, start, end, v.inpatient, v.kind, v.reason, b.role_at(facility), based_on, note))
+    b.emit_bytes("Encounter", fhirbytes.encounter(eid, pid, facility, start, end, v.inpatient, v.kind, v.reason, b.role_at(facility),
+                                                  based_on, note))
     if v.kind == "followup":
         _followup_obs(b, v, pid, eid, start)
     elif v.kind == "infectious":
         _notifiable(b, v, pid, eid, start)
     elif v.kind == "elderly-check":
         sbp, dbp = int(rng.normal(138, 16)), int(rng.normal(82, 10))
-        b.emit(fhir.bp_observation(b.next_id("obs"), pid, eid, start, sbp, dbp))
+        b.emit_bytes("Observation", fhirbytes.bp_observation(b.next_id("obs"), pid, eid, start, sbp, dbp))
+    elif v.kind == "delivery":
+        b.newborn_record(v.payload["newborn"], facility, tier)
     elif v.kind == "immunization":
         b.emit(fhir.immunization(b.next_id("imm"), pid, v.payload["vaccine"], start, facility, eid))
         s["immunizations"] += 1
-    if referral and (v.kind == "referral" or (v.inpatient and rng.random() < b.referral["down_share_of_completed_inpatient"])):
+    if referral and (v.kind == "referral" or (v.inpatient and rng.u() < b.referral["down_share_of_completed_inpatient"])):
         _refer_down(b, v, facility, end, v.kind == "referral")
 
 
@@ -117,7 +121,7 @@ def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -
     sr = b.next_id("sr")
     b.emit(fhir.service_request(sr, pid_src, b.role_at(src), src, facility, requested, "refer-up", urgent, v.reason))
     s["referral.up.requested"] += 1
-    u = rng.random()
+    u = rng.u()
     if u < ref["rejection"]:
         b.emit(fhir.task("task-" + sr, sr, pid_src, src, facility, "rejected", [("requested", requested), ("rejected", accepted_at)]))
         s["referral.up.rejected"] += 1
@@ -133,7 +137,7 @@ def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -
     b.emit(fhir.task("task-" + sr, sr, pid_src, src, facility, "completed",
                      [("requested", requested), ("accepted", accepted_at), ("arrived", start), ("completed", end)]))
     # A referral accepted but never attended (no-show) is a separate request with no visit.
-    if rng.random() > ref["arrival_given_accepted"]:
+    if rng.u() > ref["arrival_given_accepted"]:
         sr2 = b.next_id("sr")
         req2 = requested - timedelta(days=int(rng.integers(5, 30)))
         b.emit(fhir.service_request(sr2, pid_src, b.role_at(src), src, facility, req2, "refer-up", False, v.reason))
@@ -170,14 +174,14 @@ def _refer_down(b: Any, v: Visit, facility: str, end: datetime, chronic: bool) -
             events.append(("follow-up", fday))
             s["referral.followup_14d"] += bool(back.payload["within_14d"])
     else:
-        within = rng.random() < ref["followup_14d"]
+        within = rng.u() < ref["followup_14d"]
         fday = arrived + timedelta(days=float(rng.uniform(1, 12) if within else rng.uniform(15, 40)))
-        if (fday.date() - b.ctx.start).days < b.ctx.n_days:
+        if (fday.date() - b.ctx.start).days < min(b.ctx.n_days, b.persons[v.person].exit_day):
             events.append(("follow-up", fday))
             s["referral.followup_14d"] += within
             pid_dst = b.record(v.person, dst, "township")
-            b.emit(fhir.encounter(b.next_id("enc"), pid_dst, dst, fday, fday + timedelta(minutes=20), False,
-                                  "referral-followup", v.reason, b.role_at(dst), sr))
+            b.emit_bytes("Encounter", fhirbytes.encounter(b.next_id("enc"), pid_dst, dst, fday, fday + timedelta(minutes=20), False,
+                                                          "referral-followup", v.reason, b.role_at(dst), sr))
             s["visits.outpatient.primary"] += 1
             s["visits.outpatient.referral_followup_unplanned"] += 1
     b.emit(fhir.task("task-" + sr, sr, pid, facility, dst, "completed", events))
@@ -189,11 +193,12 @@ def _followup_obs(b: Any, v: Visit, pid: str, eid: str, when: datetime) -> None:
     mgmt = b.p.section("management")
     if "bp" in v.payload:
         sbp, dbp = v.payload["bp"]
-        b.emit(fhir.bp_observation(b.next_id("obs"), pid, eid, when, sbp, dbp))
+        b.emit_bytes("Observation", fhirbytes.bp_observation(b.next_id("obs"), pid, eid, when, sbp, dbp))
     if "fpg" in v.payload:
-        b.emit(fhir.glucose_observation(b.next_id("obs"), pid, eid, when, v.payload["fpg"], mgmt["fpg_loinc"], mgmt["fpg_loinc_display"]))
+        b.emit_bytes("Observation", fhirbytes.glucose_observation(b.next_id("obs"), pid, eid, when, v.payload["fpg"], mgmt["fpg_loinc"],
+                                                                  mgmt["fpg_loinc_display"]))
     code, display = v.payload["class"]
-    b.emit(fhir.followup_class_observation(b.next_id("obs"), pid, eid, when, code, display))
+    b.emit_bytes("Observation", fhirbytes.followup_class_observation(b.next_id("obs"), pid, eid, when, code, display))
 
 
 def _notifiable(b: Any, v: Visit, pid: str, eid: str, diagnosed: datetime) -> None:
@@ -204,7 +209,7 @@ def _notifiable(b: Any, v: Visit, pid: str, eid: str, diagnosed: datetime) -> No
     d = v.payload["disease"]
     limit = inf["report_within_hours_a"] if d["klass"] == "A" else inf["report_within_hours_bc"]
     onset = diagnosed - timedelta(days=float(rng.exponential(inf["onset_to_diagnosis_days_mean"])))
-    late = rng.random() < inf["late_report_share"]
+    late = rng.u() < inf["late_report_share"]
     hours = float(rng.uniform(limit, limit * 4)) if late else float(rng.uniform(0.1, limit * 0.9))
     reported = diagnosed + timedelta(hours=hours)
     cid = b.next_id("cond")

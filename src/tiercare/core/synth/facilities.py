@@ -79,9 +79,9 @@ def _staff(params: Params, facilities: dict[str, Facility], residents: int, name
 
     def emit(f: Facility, role: str, n: int) -> None:
         for _ in range(n):
-            male = bool(rng.random() < (0.45 if role in ("doctor", "gp", "village-doctor") else 0.03))
+            male = bool(rng.u() < (0.45 if role in ("doctor", "gp", "village-doctor") else 0.03))
             birth_year = int(rng.integers(1962, 2000))
-            name = names.surname_draw(rng, 1)[0] + names.given(rng, male, birth_year)
+            name = names.surname_one(rng) + names.given(rng, male, birth_year)
             if role == "nurse":
                 title = _NURSE_TITLES[int(rng.integers(len(_NURSE_TITLES)))]
                 spec = "护理"
@@ -112,7 +112,7 @@ def _staff(params: Params, facilities: dict[str, Facility], residents: int, name
         spread(tier, int(round(nurses * st["nurse_share"][tier])), "nurse")
     spread("township", gps, "gp")
     for f in sorted(by_tier.get("village", []), key=lambda f: f.id):
-        n = int(st["village_doctors_per_village"]) + int(rng.random() < st["village_doctors_per_village"] % 1)
+        n = int(st["village_doctors_per_village"]) + int(rng.u() < st["village_doctors_per_village"] % 1)
         emit(f, "village-doctor", max(1, n))
     for f in sorted(by_tier.get("public-health", []), key=lambda f: f.id):
         emit(f, "doctor", 3)

@@ -9,6 +9,7 @@ GB 11643: 6-digit address code (GB/T 2260) + 8-digit birth date + 3-digit sequen
 from __future__ import annotations
 
 from datetime import date
+from operator import mul
 
 # ISO 7064 MOD 11-2 weights for positions 1..17 (GB 11643-1999, 附录 A).
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
@@ -19,7 +20,7 @@ def check_char(first17: str) -> str:
     """The check character of the 17 leading digits."""
     if len(first17) != 17 or not first17.isdigit():
         raise ValueError("an ID number body has 17 digits")
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, first17), _WEIGHTS))
     return _CHECK[total % 11]
 
 

@@ -50,7 +50,7 @@ def plan_outbreaks(region: Region, params: Any, seed: int, n_days: int) -> list[
             town = county.townships[int(rng.integers(len(county.townships)))]
             size = int(rng.integers(ob["size_min"], ob["size_max"] + 1))
             first = int(rng.integers(0, max(1, n_days - 30)))
-            if rng.random() < ob["point_source_share"]:
+            if rng.u() < ob["point_source_share"]:
                 kind = "point-source"
                 village = town.villages[int(rng.integers(len(town.villages)))]
                 days = rng.integers(0, ob["point_source_days"], size=size)

@@ -8,7 +8,9 @@ given·father's name with the middle dot 间隔号 (U+00B7), as the registration
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -60,25 +62,38 @@ class NameModel:
     def _popular_p(n: int) -> np.ndarray:
         return np.cumsum(1.0 / (np.arange(n) + 3.0))
 
+    @cached_property
+    def _surname_cdf(self) -> list[float]:
+        return np.cumsum(self.surname_p).tolist()  # type: ignore[no-any-return]
+
+    @cached_property
+    def _popular_cdf(self) -> dict[tuple[bool, bool], list[float]]:
+        # Harmonic preference for the head of each list (the most popular names).
+        return {k: self._popular_p(len(pool)).tolist() for k, pool in self.popular.items()}
+
     def surname_draw(self, rng: Rng, n: int) -> list[str]:
         idx = rng.choice(len(self.surnames), size=n, p=self.surname_p)
         return [self.surnames[i] for i in idx]
 
+    def surname_one(self, rng: Rng) -> str:
+        """One surname, by inverse CDF on a scalar uniform (a numpy choice costs ~20 us)."""
+        cdf = self._surname_cdf
+        return self.surnames[min(bisect_right(cdf, rng.u() * cdf[-1]), len(cdf) - 1)]
+
     def given(self, rng: Rng, male: bool, birth_year: int) -> str:
         """One given name (名) for a person of this sex and birth year."""
         young = birth_year >= _COHORT_YEAR
-        u = rng.random(3)
-        if u[0] < self.popular_share:
+        u0, u1, u2 = rng.u(), rng.u(), rng.u()
+        if u0 < self.popular_share:
             pool = self.popular[(male, young)]
-            # Harmonic preference for the head of the list (the most popular names).
-            w = self._popular_p(len(pool))
-            return pool[int(np.searchsorted(w, u[1] * w[-1], side="right"))]
+            w = self._popular_cdf[(male, young)]
+            return pool[min(bisect_right(w, u1 * w[-1]), len(pool) - 1)]
         chars = self.chars[male]
         single = self.single_young if young else self.single_old
-        first = chars[int(u[1] * len(chars))]
-        if u[2] < single:
+        first = chars[int(u1 * len(chars))]
+        if u2 < single:
             return first
-        return first + chars[int(rng.integers(len(chars)))]
+        return first + chars[int(rng.u() * len(chars))]
 
     def minority(self, rng: Rng, male: bool) -> str:
         g = self.minority_given[male]

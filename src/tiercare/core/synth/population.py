@@ -45,6 +45,12 @@ class Person:
     guardian: int = -1  # index (in the chunk) of a parent for children
     twin_of: int = -1
     conditions: dict[str, bool] = field(default_factory=dict)  # condition -> diagnosed
+    # Presence in the period (see dynamics.py): from entry_day (0 = there at the start) to
+    # exit_day (exclusive; the default = still there at the end).
+    entry_day: int = 0
+    entry_reason: str = ""  # "" | born | moved_in
+    exit_day: int = 1 << 30
+    exit_reason: str = ""  # "" | died | moved_out
 
 
 class IdAllocator:
@@ -100,7 +106,7 @@ def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarra
     married = np.zeros(n, dtype=bool)
     for i in range(n):
         b = _band(int(ages[i]), bands)
-        if b >= 0 and rng.random() < married_share[b]:
+        if b >= 0 and rng.u() < married_share[b]:
             married[i] = True
     men = sorted(np.flatnonzero(married & male), key=lambda i: ages[i])
     women = sorted(np.flatnonzero(married & ~male), key=lambda i: ages[i])
@@ -117,12 +123,28 @@ def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarra
     joiners = []
     for i in adults.tolist():
         a = int(ages[i])
-        if (a < 30 and rng.random() < pop["young_adult_with_parents"]) or (a >= 70 and rng.random() < pop["elder_with_children"]):
+        if ((a < 30 and rng.u() < pop["young_adult_with_parents"]) or (a >= 70 and rng.u() < pop["elder_with_children"])
+                or (30 <= a < 70 and rng.u() < pop["single_adult_with_family"])):
             joiners.append(i)
         else:
             hh[i] = n_hh
             head[i] = True
             n_hh += 1
+    heads = np.flatnonzero(head)
+    order = heads[np.argsort(ages[heads], kind="stable")]
+    head_ages = ages[order]
+    # Elderly couples living with a grown child's family (三代同堂): the couple joins a
+    # household whose head is 20-45 years younger, which no longer counts as its own.
+    young_heads = order[head_ages < pop["elder_couple_min_age"] - 10]
+    young_ages = ages[young_heads]
+    for m, w in zip(men, women, strict=True):
+        a = int(ages[m])
+        if a >= pop["elder_couple_min_age"] and rng.u() < pop["elder_couple_with_children"]:
+            lo, hi = np.searchsorted(young_ages, [a - 45, a - 20])
+            if hi > lo:
+                h = int(young_heads[int(lo + rng.u() * (hi - lo))])
+                hh[m] = hh[w] = hh[h]
+                head[m] = False
     heads = np.flatnonzero(head)
     order = heads[np.argsort(ages[heads], kind="stable")]
     head_ages = ages[order]
@@ -149,6 +171,18 @@ def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarra
     return hh, head, parent
 
 
+def _choose_away(rng: Rng, pop: dict[str, Any], ages: np.ndarray, n_away: int) -> np.ndarray:
+    """Who of the registered population lives elsewhere (人户分离): mostly working-age
+    adults gone to work in cities, by the relative weights of ``away_weight_by_age``."""
+    away = np.zeros(len(ages), dtype=bool)
+    if n_away <= 0:
+        return away
+    bands = np.searchsorted(np.asarray(pop["away_age_band_start"]), ages, side="right") - 1
+    w = np.asarray(pop["away_weight_by_age"], dtype=float)[bands.clip(0)]
+    away[rng.choice(len(ages), size=min(n_away, len(ages)), replace=False, p=w / w.sum())] = True
+    return away
+
+
 def generate_residents(
     rng: Rng,
     params: Any,
@@ -158,21 +192,31 @@ def generate_residents(
     village: Village,
     start: date,
     ids: IdAllocator,
+    *,
+    newcomers: int | None = None,
+    first_index: int = 0,
 ) -> list[Person]:
-    """The residents of one village (plus those registered here who live elsewhere)."""
+    """The residents of one village (plus those registered here who live elsewhere).
+
+    With ``newcomers`` = k: k people moving in during the period instead (all registered
+    elsewhere, none away), numbered from ``first_index`` in households of their own."""
     pop = params.section("population")
     reg = params.section("region")
-    n_res = village.residents
-    n_away = int(round(n_res * reg["registered_not_resident_share"]))
+    n_res = village.residents if newcomers is None else newcomers
+    n_away = int(round(n_res * reg["registered_not_resident_share"])) if newcomers is None else 0
     n = n_res + n_away
+    if n == 0:
+        return []
     ages, male = _pyramid_draw(rng, pop, n)
     hh, head, parent = _households(rng, pop, ages, male)
     # Household surname: the head's (husband's) surname; children take their father's.
     hh_surname = names.surname_draw(rng, int(hh.max()) + 1)
     hh_phone = [f"{_PHONE_PREFIXES[int(rng.integers(len(_PHONE_PREFIXES)))]:03d}{int(rng.integers(10**8)):08d}" for _ in range(len(hh_surname))]
-    away = np.zeros(n, dtype=bool)
-    away[rng.permutation(n)[:n_away]] = True
+    away = _choose_away(rng, pop, ages, n_away)
     migrant = (rng.random(n) < reg["resident_not_registered_share"]) & ~away
+    if newcomers is not None:
+        migrant[:] = True
+    hh_tag = "h" if newcomers is None else "m"  # households formed by newcomers: -m00001...
     minority_hh = rng.random(len(hh_surname)) < reg["minority_share"]
     out: list[Person] = []
     for i in range(n):
@@ -185,34 +229,35 @@ def generate_residents(
             name = names.minority(rng, m)
             surname = ""
         else:
-            if head[i] or parent[i] >= 0 or rng.random() < 0.5:
+            if head[i] or parent[i] >= 0 or rng.u() < 0.5:
                 surname = hh_surname[h]
             else:  # a wife keeps her own surname
-                surname = names.surname_draw(rng, 1)[0]
+                surname = names.surname_one(rng)
             name = surname + names.given(rng, m, birth.year)
         region_code = county.foreign_codes[int(rng.integers(len(county.foreign_codes)))] if migrant[i] else county.code
         id_number = ids.next(region_code, birth, m)
-        if a >= 18 and rng.random() < pop["phone_share_adult"] and not (rng.random() < pop["household_phone_shared"]):
+        if a >= 18 and rng.u() < pop["phone_share_adult"] and not (rng.u() < pop["household_phone_shared"]):
             phone = f"{_PHONE_PREFIXES[int(rng.integers(len(_PHONE_PREFIXES)))]:03d}{int(rng.integers(10**8)):08d}"
         else:
             phone = hh_phone[h]  # children and some adults give the household's number
-        u = rng.random()
+        u = rng.u()
         if u < pop["uninsured_share"]:
             ins = "none"
         elif 18 <= a < 60:
-            ins = "employee" if rng.random() < pop["employee_insurance_share_working_age"] else "resident"
+            ins = "employee" if rng.u() < pop["employee_insurance_share_working_age"] else "resident"
         elif a >= 60:
-            ins = "employee" if rng.random() < pop["employee_insurance_share_retired"] else "resident"
+            ins = "employee" if rng.u() < pop["employee_insurance_share_retired"] else "resident"
         else:
             ins = "resident"
         out.append(Person(
-            pid=f"{village.code}-{i + 1:05d}", household=f"{village.code}-h{h + 1:05d}", village=village.code,
+            pid=f"{village.code}-{first_index + i + 1:05d}", household=f"{village.code}-{hh_tag}{first_index + h + 1:05d}",
+            village=village.code,
             name=name, surname=surname, male=m, birth=birth, id_number=id_number, phone=phone, insurance=ins,
             registered=not migrant[i], resident=not away[i], minority=minority, age=a, guardian=int(parent[i]),
         ))
     # Twins (双胞胎): a share of children get a same-birthday sibling in the household.
     for i, p in enumerate(out):
-        if p.age < 18 and p.guardian >= 0 and rng.random() < pop["twin_rate"]:
+        if p.age < 18 and p.guardian >= 0 and rng.u() < pop["twin_rate"]:
             for j, q in enumerate(out):
                 if j != i and q.household == p.household and q.age < 18 and q.twin_of < 0 and p.twin_of < 0:
                     q.birth = p.birth

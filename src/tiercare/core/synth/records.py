@@ -27,6 +27,12 @@ def _s2t() -> Any:
     return opencc.OpenCC("s2t")
 
 
+@lru_cache(maxsize=65536)
+def _traditional(text: str) -> str:
+    return _s2t().convert(text)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=65536)
 def _pinyin(name: str, family: str) -> str:
     from pypinyin import lazy_pinyin
 
@@ -50,7 +56,7 @@ def _id_typo(rng: Rng, idn: str) -> str:
     chars = list(idn)
     last = min(len(idn), 17) - 1  # digits only: never the check character
     i = int(rng.integers(6, last + 1))
-    if rng.random() < 0.5 and i < last and chars[i] != chars[i + 1]:
+    if rng.u() < 0.5 and i < last and chars[i] != chars[i + 1]:
         chars[i], chars[i + 1] = chars[i + 1], chars[i]
     else:
         chars[i] = str((int(chars[i]) + 1 + int(rng.integers(9))) % 10)
@@ -99,22 +105,25 @@ class RecordMaker:
         errors: list[str] = []
         rate = self.reg[_TIER_RATE.get(tier, "error_rate_county")]
         missing_id = self.reg["missing_id_share_village"] if tier == "village" else self.reg["missing_id_share_other"]
-        if rng.random() < missing_id:
+        if rng.u() < missing_id:
             rec["id_number"] = None
             errors.append("missing_id")
-        if rng.random() < self.reg["missing_phone_share"]:
+        if rng.u() < self.reg["missing_phone_share"]:
             rec["phone"] = None
             errors.append("missing_phone")
-        if rng.random() >= rate:
+        if rng.u() >= rate:
             return rec, errors
-        n_err = 2 if rng.random() < self.reg["second_error_share"] else 1
+        n_err = 2 if rng.u() < self.reg["second_error_share"] else 1
+        base = len(errors)
         w = [wt if ok else 0.0 for wt, ok in zip(self.weights, self.applicable(p, ref_date), strict=True)]
-        for _ in range(n_err):
+        # Kinds that cannot apply to this record (no ID to mistype, a name without a
+        # homophone...) are dropped and another is drawn, so the tier's error rate holds.
+        while len(errors) - base < n_err:
             total = sum(w)
             if total <= 0:
                 break
             # One weighted draw in plain Python (numpy's per-call overhead dominates here).
-            x = rng.random() * total
+            x = rng.u() * total
             j = 0
             while j < len(w) - 1 and (x >= w[j] or w[j] == 0.0):
                 x -= w[j]
@@ -142,7 +151,7 @@ class RecordMaker:
             rec["family"] = new[: len(fam)]
             return True
         if kind == "traditional":
-            new = _s2t().convert(name)
+            new = _traditional(name)
             if new == name:
                 return False
             rec["name"] = new

@@ -170,8 +170,8 @@ class _Namer:
 
 
 def _jitter(rng: Rng, lat: float, lon: float, radius_km: float) -> tuple[float, float]:
-    r = radius_km * math.sqrt(float(rng.random()))
-    a = 2 * math.pi * float(rng.random())
+    r = radius_km * math.sqrt(float(rng.u()))
+    a = 2 * math.pi * float(rng.u())
     dlat = r * math.cos(a) / 111.0
     dlon = r * math.sin(a) / (111.0 * math.cos(math.radians(lat)))
     return round(lat + dlat, 5), round(lon + dlon, 5)
@@ -193,7 +193,7 @@ def build_geography(params: Params, residents: int, seed: int) -> tuple[str, tup
         district = ci == 0
         code = city6[:4] + (f"{2:02d}" if district else f"{20 + ci:02d}")
         angle = 2 * math.pi * ci / (n_counties + 1)
-        dist = 0.0 if district else 35.0 + 15.0 * float(rng.random())
+        dist = 0.0 if district else 35.0 + 15.0 * float(rng.u())
         clat = reg["center_lat"] + dist * math.cos(angle) / 111.0
         clon = reg["center_lon"] + dist * math.sin(angle) / (111.0 * math.cos(math.radians(reg["center_lat"])))
         cname = namer.next() + (parts["district_suffix"] if district else parts["county_suffix"])
