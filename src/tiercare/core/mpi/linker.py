@@ -12,13 +12,19 @@ FEBRL benchmark instantiates it for FEBRL's fields.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from tiercare.core.mpi.blocking import BlockingKey, BlockingReport, IntArray, candidate_pairs
+from tiercare.core.mpi.blocking import (
+    BlockingKey,
+    BlockingReport,
+    IntArray,
+    candidate_pairs,
+    candidate_pairs_from_codes,
+)
 from tiercare.core.mpi.cluster import Clustering, cluster_links
 from tiercare.core.mpi.fellegi_sunter import (
     Comparison,
@@ -46,6 +52,18 @@ class LinkModel(Generic[R]):
     comparisons: Sequence[Comparison[R]]
     blocking: Sequence[BlockingKey[R]]
     rules: Sequence[Rule]
+    columns: ColumnForm | None = None
+
+
+@dataclass(frozen=True)
+class ColumnForm:
+    """The same comparisons and blocking keys computed column-wise over the
+    records the model was built for (person_columns): ``compare(pairs)`` gives
+    the comparison vectors of all pairs at once, ``block_codes()`` the blocking
+    keys as int64 codes per record. Levels equal those of the per-pair functions."""
+
+    compare: Callable[[IntArray], LevelArray]
+    block_codes: Callable[[], dict[str, list[IntArray]]]
 
 
 @dataclass
@@ -77,13 +95,23 @@ def link(
     est = settings["estimation"]
     thr = settings["thresholds"]
     rng = np.random.default_rng(seed)
-    pairs, report = candidate_pairs(
-        records, model.blocking, max_block_size=settings["blocking"]["max_block_size"], eligible=eligible, group=group
-    )
-    gamma = compare_pairs(records, pairs, model.comparisons)
+    cap = settings["blocking"]["max_block_size"]
+    if model.columns is not None:
+        pairs, report = candidate_pairs_from_codes(
+            len(records), model.columns.block_codes(), max_block_size=cap, eligible=eligible, group=group
+        )
+    else:
+        pairs, report = candidate_pairs(records, model.blocking, max_block_size=cap, eligible=eligible, group=group)
+
+    def compare(p: IntArray) -> LevelArray:
+        if model.columns is not None:
+            return model.columns.compare(p)
+        return compare_pairs(records, p, model.comparisons)
+
+    gamma = compare(pairs)
     pool = np.arange(len(records)) if eligible is None else np.nonzero(np.asarray(eligible, dtype=bool))[0]
     rnd = pool[random_pairs(len(pool), int(est["u_random_pairs"]), rng)] if len(pool) > 1 else np.empty((0, 2), np.int64)
-    gamma_random = compare_pairs(records, rnd, model.comparisons)
+    gamma_random = compare(rnd)
     u = estimate_u(
         gamma_random, model.comparisons, min_probability=est["min_probability"], pseudo_count=est["u_pseudo_count"]
     )

@@ -41,7 +41,8 @@ from tiercare.core.mpi.compare_fields import (
     compare_names,
 )
 from tiercare.core.mpi.fellegi_sunter import Comparison
-from tiercare.core.mpi.linker import LinkModel, LinkResult, link, rules_from_settings
+from tiercare.core.mpi.linker import ColumnForm, LinkModel, LinkResult, link, rules_from_settings
+from tiercare.core.mpi.person_columns import blocking_codes, build_columns, compare_columns
 from tiercare.core.mpi.record import PersonRecord
 from tiercare.core.mpi.rules import load_table
 from tiercare.core.mpi.standardise import StandardRecord, standardise_record
@@ -274,16 +275,35 @@ class PersonLinkage:
     model: LinkModel[StandardRecord]
 
 
-def person_model(records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None) -> LinkModel[StandardRecord]:
+def person_model(
+    records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None, *, columns: bool = False
+) -> LinkModel[StandardRecord]:
+    """The model over ``records``; with ``columns`` also its column-wise form
+    (person_columns), which the batch uses for blocking and comparing."""
     settings = settings or load_table("model")
     shared = shared_phones(records, load_table("phone_rules")["shared_min_names"])
     newborn_years = frozenset(
         r.birth.value.year for r in records if r.name is not None and r.name.placeholder and r.birth is not None
     )
+    multiple, twins = multiple_births(records), id_multiple_births(records)
+    form = None
+    if columns:
+        cols = build_columns(
+            records,
+            shared=shared,
+            multiple=multiple,
+            twins=twins,
+            generation_years=int(load_table("model")["features"]["parent_child_min_years"]),
+        )
+        form = ColumnForm(
+            compare=lambda pairs: compare_columns(cols, pairs),
+            block_codes=lambda: blocking_codes(cols, newborn_years),
+        )
     return LinkModel(
-        person_comparisons(shared, multiple_births(records), id_multiple_births(records)),
+        person_comparisons(shared, multiple, twins),
         person_blocking(newborn_years),
         rules_from_settings(settings),
+        columns=form,
     )
 
 
@@ -298,6 +318,6 @@ def link_persons(
     (garbage) take part in nothing and stay alone in their own cluster."""
     settings = settings or load_table("model")
     std = [standardise_record(r, today=today) for r in records]
-    model = person_model(std, settings)
+    model = person_model(std, settings, columns=True)
     result = link(std, model, settings, seed=seed, eligible=[r.linkable for r in std])
     return PersonLinkage(records=std, result=result, model=model)
