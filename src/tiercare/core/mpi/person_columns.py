@@ -17,7 +17,7 @@ sorting arrays (`blocking.candidate_pairs` with ``codes``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +35,7 @@ from tiercare.core.mpi.compare_fields import (
 )
 from tiercare.core.mpi.standardise import StandardRecord
 from tiercare.core.mpi.standardise_name import StandardName
+from tiercare.core.mpi.standardise_phone import Phone
 
 IntArray = npt.NDArray[np.int64]
 LevelArray = npt.NDArray[np.int8]
@@ -42,24 +43,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 _EXACT_NAME = NAME_LEVELS.index("exact")
 _SCRIPT_NAME = NAME_LEVELS.index("script")
-
-
-class _Codes:
-    """Interning of hashable values to 0, 1, 2, … (None to -1)."""
-
-    def __init__(self) -> None:
-        self.index: dict[object, int] = {}
-
-    def __call__(self, value: object) -> int:
-        if value is None or value == "":
-            return -1
-        got = self.index.get(value)
-        if got is None:
-            got = self.index[value] = len(self.index)
-        return got
-
-    def values(self) -> list[object]:
-        return list(self.index)
 
 
 def _digit_matrix(texts: Sequence[str], width: int) -> npt.NDArray[np.uint8]:
@@ -119,100 +102,95 @@ class PersonColumns:
     newborn_multiple: BoolArray  # the record's household/phone + day has several babies
     twin_household: BoolArray  # household + day carries two valid ID numbers
     twin_phone: BoolArray  # (n, k) phone + day carries two valid ID numbers
+    surname: IntArray  # surname characters, placeholders included (陈涛之女: 陈)
+    parent_ambiguous: BoolArray  # a placeholder whose parent key has several named babies
     surname_key: IntArray
     given_key: IntArray
     sorted_key: IntArray
     generation_years: int
 
 
+def _factorize(values: Sequence[object]) -> tuple[IntArray, list[object]]:
+    """Codes 0, 1, 2, … of hashable values in order of first appearance; None and
+    "" get -1."""
+    index: dict[object, int] = {None: -1, "": -1}
+    codes = [index.setdefault(v, len(index) - 2) for v in values]
+    del index[None], index[""]
+    return np.fromiter(codes, np.int64, len(codes)), list(index)
+
+
+def _key_parts(keys: frozenset[str]) -> frozenset[str]:
+    # "h|household|day" / "p|phone|day" -> the household or phone: only records
+    # carrying one of these need their keys spelt out.
+    return frozenset(k.split("|")[1] for k in keys)
+
+
 def build_columns(
-    records: Sequence[StandardRecord],
-    *,
-    shared: frozenset[str],
-    multiple: frozenset[str],
-    twins: frozenset[str],
-    generation_years: int,
+    records: Sequence[StandardRecord], *, shared: frozenset[str], generation_years: int
 ) -> PersonColumns:
-    """Reduce every record to codes once (one Python pass over the records)."""
+    """Reduce every record to codes once (a few Python passes over the records,
+    one list comprehension per field). The multiple-birth flags are set after,
+    by `mark_multiple_births`."""
     n = len(records)
-    texts, objs, ids, prefixes, phones_c, addr_c, homes, keys = (_Codes() for _ in range(8))
-    name_text = np.full(n, -1, np.int64)
-    name_obj = np.full(n, -1, np.int64)
-    traditional = np.zeros(n, bool)
-    placeholder = np.zeros(n, bool)
-    birth = np.full(n, -1, np.int64)
-    birth_lunar = np.full(n, -1, np.int64)
-    ymd = np.full((n, 3), -1, np.int64)
-    birth_placeholder = np.zeros(n, bool)
-    birth_text: list[str] = []
-    id_code = np.full(n, -1, np.int64)
-    id_any = np.full(n, -1, np.int64)
-    id_prefix = np.full(n, -1, np.int64)
-    width = max((len(r.phones) for r in records), default=0) or 1
-    phones = np.full((n, width), -1, np.int64)
-    address = np.full((n, 5), -1, np.int64)
-    depth = np.zeros(n, np.int64)
-    gender = np.full(n, -1, np.int64)
-    household = np.full(n, -1, np.int64)
-    newborn_multiple = np.zeros(n, bool)
-    twin_household = np.zeros(n, bool)
-    twin_phone = np.zeros((n, width), bool)
-    surname_key = np.full(n, -1, np.int64)
-    given_key = np.full(n, -1, np.int64)
-    sorted_key = np.full(n, -1, np.int64)
-    county = np.full(n, -1, np.int64)
-    for i, r in enumerate(records):
-        name = r.name
-        if name is not None:
-            if name.placeholder:
-                placeholder[i] = True
-            else:
-                name_text[i] = texts(name.text)
-                name_obj[i] = objs(name)
-                traditional[i] = name.traditional
-                if name.readings:
-                    sorted_key[i] = keys("s" + "".join(sorted(x[0] for x in name.readings if x)))
-            surname_key[i] = keys("f" + name.surname_key) if name.surname_key else -1
-            given_key[i] = keys("g" + name.given_key) if name.given_key else -1
-        b = r.birth
-        if b is not None:
-            v = b.value
-            birth[i] = v.toordinal()
-            ymd[i] = (v.year, v.month, v.day)
-            birth_lunar[i] = b.as_lunar.toordinal() if b.as_lunar is not None else -1
-            birth_placeholder[i] = b.placeholder
-            birth_text.append(b.digits)
-        else:
-            birth_text.append("")
-        if r.id_number is not None:
-            id_any[i] = ids(r.id_number.text)
-            if len(r.id_number.text) == 18:
-                id_prefix[i] = prefixes(r.id_number.text[:17])
-            if not r.id_foreign:
-                id_code[i] = id_any[i]
-        day = b.value.isoformat() if b is not None else None
-        for k, p in enumerate(r.phones):
-            phones[i, k] = phones_c((p.digits, p.kind))
-            if day is not None and f"p|{p.digits}|{day}" in twins:
-                twin_phone[i, k] = True
-        if r.address is not None:
-            segs = r.address.segments
-            depth[i] = len(segs)
-            for d in range(1, min(len(segs), 5) + 1):
-                address[i, d - 1] = addr_c("".join(segs[:d]))
-            county[i] = address[i, 2]
-        if r.gender is not None:
-            gender[i] = 0 if r.gender == "male" else 1
-        household[i] = homes(r.household)
-        if day is not None:
-            own_keys = ([f"h|{r.household}|{day}"] if r.household else []) + [f"p|{p.digits}|{day}" for p in r.phones]
-            newborn_multiple[i] = any(key in multiple for key in own_keys)
-            if r.household and f"h|{r.household}|{day}" in twins:
-                twin_household[i] = True
-    id_texts = [str(t) for t in ids.values()]
-    name_list = [x for x in objs.values() if isinstance(x, StandardName)]
+    rname = [r.name for r in records]
+    usable = [x if x is not None and not x.placeholder else None for x in rname]
+    name_text, _ = _factorize([x.text if x is not None else None for x in usable])
+    name_obj, name_values = _factorize(usable)
+    name_list = [x for x in name_values if isinstance(x, StandardName)]
+    traditional = np.fromiter((x is not None and x.traditional for x in usable), bool, n)
+    placeholder = np.fromiter((x is not None and x.placeholder for x in rname), bool, n)
+    # Keys per distinct name (张伟 recurs), then spread to the records.
+    all_codes, all_names = _factorize(rname)
+    key_codes: dict[object, int] = {None: -1, "": -1}
+
+    def per_name(key: Callable[[StandardName], str | None]) -> IntArray:
+        table = np.fromiter(
+            (key_codes.setdefault(k, len(key_codes)) if (k := key(x)) else -1  # type: ignore[arg-type]
+             for x in all_names), np.int64, len(all_names))
+        return np.where(all_codes >= 0, table[np.maximum(all_codes, 0)] if len(table) else -1, -1)
+
+    sorted_key = np.where(placeholder, -1, per_name(
+        lambda x: "s" + "".join(sorted(y[0] for y in x.readings if y)) if x.readings else None))
+    surname_key = per_name(lambda x: "f" + x.surname_key if x.surname_key else None)
+    given_key = per_name(lambda x: "g" + x.given_key if x.given_key else None)
+    births = [r.birth for r in records]
+    birth = np.fromiter((b.value.toordinal() if b is not None else -1 for b in births), np.int64, n)
+    birth_lunar = np.fromiter(
+        (b.as_lunar.toordinal() if b is not None and b.as_lunar is not None else -1 for b in births), np.int64, n)
+    year = np.fromiter((b.value.year if b is not None else -1 for b in births), np.int64, n)
+    month = np.fromiter((b.value.month if b is not None else -1 for b in births), np.int64, n)
+    day_ = np.fromiter((b.value.day if b is not None else -1 for b in births), np.int64, n)
+    birth_placeholder = np.fromiter((b is not None and b.placeholder for b in births), bool, n)
+    known = birth >= 0
+    digits = np.zeros((n, 8), np.uint8)
+    digits[:, 0:4] = (year[:, None] // np.array([1000, 100, 10, 1]) % 10).astype(np.uint8)
+    digits[:, 4:6] = (month[:, None] // np.array([10, 1]) % 10).astype(np.uint8)
+    digits[:, 6:8] = (day_[:, None] // np.array([10, 1]) % 10).astype(np.uint8)
+    digits[~known] = 255
+    id_text = [r.id_number.text if r.id_number is not None else None for r in records]
+    id_any, id_values = _factorize(id_text)
+    id_prefix, _ = _factorize([t[:17] if t is not None and len(t) == 18 else None for t in id_text])
+    foreign = np.fromiter((r.id_foreign for r in records), bool, n)
+    id_code = np.where(foreign, -1, id_any)
     valid_of = {r.id_number.text: r.id_number.valid for r in records if r.id_number is not None}
-    phone_values = [p for p in phones_c.values() if isinstance(p, tuple)]
+    id_texts = [str(t) for t in id_values]
+    width = max((len(r.phones) for r in records), default=0) or 1
+    phone_codes: dict[Phone, int] = {}
+    phones = np.full((n, width), -1, np.int64)
+    for k in range(width):
+        phones[:, k] = np.fromiter(
+            (phone_codes.setdefault(r.phones[k], len(phone_codes)) if len(r.phones) > k else -1 for r in records),
+            np.int64, n)
+    phone_values = list(phone_codes)
+    address = np.full((n, 5), -1, np.int64)
+    segs = [r.address.segments if r.address is not None else () for r in records]
+    depth = np.fromiter((len(x) for x in segs), np.int64, n)
+    prefix_codes: dict[object, int] = {}
+    for d in range(1, 6):
+        address[:, d - 1] = np.fromiter(
+            (prefix_codes.setdefault(x[:d], len(prefix_codes)) if len(x) >= d else -1 for x in segs), np.int64, n)
+    gender = np.fromiter((-1 if r.gender is None else (0 if r.gender == "male" else 1) for r in records), np.int64, n)
+    household, _ = _factorize([r.household for r in records])
     return PersonColumns(
         n=n,
         name_text=name_text,
@@ -224,33 +202,75 @@ def build_columns(
         placeholder=placeholder,
         birth=birth,
         birth_lunar=birth_lunar,
-        year=ymd[:, 0],
-        month=ymd[:, 1],
-        day=ymd[:, 2],
+        year=year,
+        month=month,
+        day=day_,
         birth_placeholder=birth_placeholder,
-        birth_digits=_digit_matrix(birth_text, 8),
+        birth_digits=digits,
         id_code=id_code,
         id_any=id_any,
         id_prefix=id_prefix,
         id_texts=id_texts,
         id_valid=np.array([valid_of[t] for t in id_texts], dtype=bool),
         phones=phones,
-        phone_shared=np.array([p[0] in shared for p in phone_values], dtype=bool),
-        phone_mobile=np.array([p[1] == "mobile" for p in phone_values], dtype=bool),
-        phone_digits=_digit_matrix([str(p[0]) for p in phone_values], 11),
+        phone_shared=np.array([p.digits in shared for p in phone_values], dtype=bool),
+        phone_mobile=np.array([p.kind == "mobile" for p in phone_values], dtype=bool),
+        phone_digits=_digit_matrix([str(p.digits) for p in phone_values], 11),
         address=address,
         depth=depth,
-        county=county,
+        county=address[:, 2],
         gender=gender,
         household=household,
-        newborn_multiple=newborn_multiple,
-        twin_household=twin_household,
-        twin_phone=twin_phone,
+        newborn_multiple=np.zeros(n, bool),
+        twin_household=np.zeros(n, bool),
+        twin_phone=np.zeros((n, width), bool),
+        surname=_factorize([x.surname if x is not None else None for x in rname])[0],
+        parent_ambiguous=np.zeros(n, bool),
         surname_key=surname_key,
         given_key=given_key,
         sorted_key=sorted_key,
         generation_years=generation_years,
     )
+
+
+def shares_birth_key(c: PersonColumns) -> BoolArray:
+    """Records whose household + birth date or phone + birth date is also on
+    another record: only they can be in a multiple birth (多胞胎) key, so the
+    Python work of `person_model.multiple_births` is limited to them."""
+    n = c.n
+    out = np.zeros(n, bool)
+    rows = np.arange(n, dtype=np.int64)
+    keys = _combine_many([(_tag(0, n), c.household, c.birth)] + [(_tag(1, n), c.phones[:, k], c.birth)
+                                                                 for k in range(c.phones.shape[1])])
+    allk = np.concatenate(keys)
+    owner = np.tile(rows, len(keys))
+    keep = allk >= 0
+    allk, owner = allk[keep], owner[keep]
+    pairs = np.unique(np.stack([allk, owner], axis=1), axis=0) if len(allk) else np.empty((0, 2), np.int64)
+    _, inverse, counts = np.unique(pairs[:, 0], return_inverse=True, return_counts=True)
+    out[pairs[counts[inverse.reshape(-1)] >= 2, 1]] = True
+    return out
+
+
+def mark_multiple_births(
+    c: PersonColumns, records: Sequence[StandardRecord], multiple: frozenset[str], twins: frozenset[str]
+) -> None:
+    """Set the per-record flags read by the newborn and multiple-birth comparisons:
+    whether a record's household/phone + birth-date key is in ``multiple`` (several
+    babies) or ``twins`` (two valid ID numbers). Keys are "h|household|day" and
+    "p|phone|day" (person_model._birth_keys)."""
+    about = _key_parts(multiple) | _key_parts(twins)
+    for i, r in enumerate(records):
+        b = r.birth
+        if b is None or not (r.household in about or any(p.digits in about for p in r.phones)):
+            continue
+        day = b.value.isoformat()
+        hkey = f"h|{r.household}|{day}" if r.household else None
+        pkeys = [f"p|{p.digits}|{day}" for p in r.phones]
+        c.newborn_multiple[i] = hkey in multiple or any(k in multiple for k in pkeys)
+        c.twin_household[i] = hkey in twins
+        for k, key in enumerate(pkeys):
+            c.twin_phone[i, k] = key in twins
 
 
 # --- comparisons, all pairs at once ------------------------------------------
@@ -275,42 +295,46 @@ class NameTable:
     surname: IntArray
 
 
-def _bit_words(bits: int, words: int) -> list[int]:
-    return [(bits >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(words)]
-
-
 def name_table(names: Sequence[StandardName]) -> NameTable:
     groups = shape_group_index()
     syllables: dict[str, int] = {}
-    surnames = _Codes()
+    surnames: dict[str, int] = {}
     count = len(names)
     fast = np.zeros(count, bool)
     length = np.zeros(count, np.int64)
     chars = np.full((count, _NAME_WIDTH), -1, np.int64)
-    read_bits: list[list[int]] = []
-    shape_bits: list[list[int]] = []
-    surname = np.full(count, -1, np.int64)
+    surname = np.fromiter(
+        (surnames.setdefault(x.surname, len(surnames)) if x.surname else -1 for x in names), np.int64, count)
+    read_at: list[tuple[int, int, int]] = []  # (name, position, syllable)
+    shape_at: list[tuple[int, int, int]] = []  # (name, position, group)
     for row, name in enumerate(names):
-        surname[row] = surnames(name.surname)
-        ok = name.script == "han" and len(name.text) == len(name.readings) <= _NAME_WIDTH
-        fast[row] = ok
-        rb = [0] * _NAME_WIDTH
-        sb = [0] * _NAME_WIDTH
-        if ok:
-            length[row] = len(name.text)
-            for pos, (ch, reads) in enumerate(zip(name.text, name.readings, strict=True)):
-                chars[row, pos] = ord(ch)
-                for syl in reads:
-                    rb[pos] |= 1 << syllables.setdefault(syl, len(syllables))
-                for g in groups.get(ch, ()):
-                    sb[pos] |= 1 << g
-        read_bits.append(rb)
-        shape_bits.append(sb)
-    rw = max(1, (len(syllables) + 63) // 64)
-    sw = max(1, (max((g for gs in groups.values() for g in gs), default=0) + 64) // 64)
-    readings = np.array([[_bit_words(b, rw) for b in rb] for rb in read_bits], dtype=np.uint64).reshape(count, _NAME_WIDTH, rw)
-    shapes = np.array([[_bit_words(b, sw) for b in sb] for sb in shape_bits], dtype=np.uint64).reshape(count, _NAME_WIDTH, sw)
-    return NameTable(fast=fast, length=length, chars=chars, readings=readings, shapes=shapes, surname=surname)
+        if not (name.script == "han" and len(name.text) == len(name.readings) <= _NAME_WIDTH):
+            continue
+        fast[row] = True
+        length[row] = len(name.text)
+        for pos, (ch, reads) in enumerate(zip(name.text, name.readings, strict=True)):
+            chars[row, pos] = ord(ch)
+            read_at.extend((row, pos, syllables.setdefault(syl, len(syllables))) for syl in reads)
+            shape_at.extend((row, pos, g) for g in groups.get(ch, ()))
+    n_groups = max((g for gs in groups.values() for g in gs), default=0) + 1
+    return NameTable(
+        fast=fast,
+        length=length,
+        chars=chars,
+        readings=_bitsets(read_at, count, len(syllables)),
+        shapes=_bitsets(shape_at, count, n_groups),
+        surname=surname,
+    )
+
+
+def _bitsets(at: list[tuple[int, int, int]], count: int, bits: int) -> npt.NDArray[np.uint64]:
+    words = max(1, (bits + 63) // 64)
+    out = np.zeros((count, _NAME_WIDTH, words), np.uint64)
+    if at:
+        idx = np.asarray(at, dtype=np.int64)
+        one = np.left_shift(np.uint64(1), (idx[:, 2] % 64).astype(np.uint64))
+        np.bitwise_or.at(out, (idx[:, 0], idx[:, 1], idx[:, 2] // 64), one)
+    return out
 
 
 def _fast_name_levels(t: NameTable, texts: Sequence[str], a: IntArray, b: IntArray) -> LevelArray:
@@ -327,7 +351,7 @@ def _fast_name_levels(t: NameTable, texts: Sequence[str], a: IntArray, b: IntArr
     left = [texts[int(x)] for x in a.tolist()]
     right = [texts[int(x)] for x in b.tolist()]
     edit1 = cpdist(left, right, scorer=OSA.distance, score_cutoff=1, workers=1) <= 1 if left else np.zeros(0, bool)
-    surname = (t.surname[a] == t.surname[b]) & np.array([bool(x) for x in left]) & (t.surname[a] >= 0)
+    surname = (t.surname[a] == t.surname[b]) & (t.surname[a] >= 0)
     lv = NAME_LEVELS.index
     return np.select(
         [homophone, shape, edit1, surname],
@@ -441,7 +465,8 @@ def _same_different(a: IntArray, b: IntArray) -> LevelArray:
 def newborn_levels(c: PersonColumns, i: IntArray, j: IntArray) -> LevelArray:
     pa, pb = c.placeholder[i], c.placeholder[j]
     multiple = c.newborn_multiple[i] | c.newborn_multiple[j]
-    levels = np.where(pa & pb, 0, np.where(multiple, 1, 2))
+    surname = (c.surname[i] == c.surname[j]) & (c.surname[i] >= 0) & ~(c.parent_ambiguous[i] | c.parent_ambiguous[j])
+    levels = np.where(pa & pb, 0, np.where(multiple, 1, np.where(surname, 2, 3)))
     return np.where(pa | pb, levels, -1).astype(np.int8)
 
 
