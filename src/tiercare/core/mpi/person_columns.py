@@ -211,11 +211,13 @@ def build_columns(
         id_any=id_any,
         id_prefix=id_prefix,
         id_texts=id_texts,
-        id_valid=np.array([valid_of[t] for t in id_texts], dtype=bool),
+        # Per-value tables end with one spare entry: lookups clip -1 to 0, which
+        # must exist even when no record has an ID number or a phone.
+        id_valid=np.array([valid_of[t] for t in id_texts] + [False], dtype=bool),
         phones=phones,
-        phone_shared=np.array([p.digits in shared for p in phone_values], dtype=bool),
-        phone_mobile=np.array([p.kind == "mobile" for p in phone_values], dtype=bool),
-        phone_digits=_digit_matrix([str(p.digits) for p in phone_values], 11),
+        phone_shared=np.array([p.digits in shared for p in phone_values] + [False], dtype=bool),
+        phone_mobile=np.array([p.kind == "mobile" for p in phone_values] + [False], dtype=bool),
+        phone_digits=_digit_matrix([str(p.digits) for p in phone_values] + [""], 11),
         address=address,
         depth=depth,
         county=address[:, 2],
