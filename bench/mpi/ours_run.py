@@ -17,6 +17,7 @@ import argparse
 import csv
 import json
 import resource
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -53,7 +54,7 @@ def read_patients(folder: Path, today: date) -> tuple[list[StandardRecord], list
             t = time.perf_counter()
             records.append(standardise_record(rec, today=today))
             spent += time.perf_counter() - t
-            ids.append(res["id"])
+            ids.append(sys.intern(res["id"]))
     return records, ids, spent
 
 

@@ -143,14 +143,23 @@ def link(
     prob, cannot = apply_rules(raw, masks, model.rules, auto_link=thr["auto_link"])
     hard = [r for r in model.rules if r.cannot_link]
     n = len(records)
-    scored = dict(zip((pairs[:, 0] * n + pairs[:, 1]).tolist(), cannot.tolist(), strict=True))
+    # Candidate pairs come sorted by (i, j) from blocking: their codes are sorted
+    # and a verdict is one binary search away (a dict of millions of pairs was a
+    # third of the batch's memory at 1M records).
+    scored_codes = pairs[:, 0] * n + pairs[:, 1]
+    if len(scored_codes) > 1 and not bool(np.all(scored_codes[1:] > scored_codes[:-1])):
+        order = np.argsort(scored_codes, kind="stable")
+        scored_codes, cannot_sorted = scored_codes[order], cannot[order]
+    else:
+        cannot_sorted = cannot
 
     def conflict(i: int, j: int) -> bool:
         # Candidate pairs were judged already; others are compared now.
         lo, hi = min(i, j), max(i, j)
-        known = scored.get(lo * n + hi)
-        if known is not None:
-            return bool(known)
+        code = lo * n + hi
+        at = int(np.searchsorted(scored_codes, code))
+        if at < len(scored_codes) and int(scored_codes[at]) == code:
+            return bool(cannot_sorted[at])
         a, b = records[lo], records[hi]
         row = [c.level(a, b) for c in model.comparisons]
         return any(rule_applies(row, model.comparisons, r) for r in hard)

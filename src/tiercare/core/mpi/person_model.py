@@ -51,7 +51,7 @@ from tiercare.core.mpi.person_columns import (
 )
 from tiercare.core.mpi.record import PersonRecord
 from tiercare.core.mpi.rules import load_table
-from tiercare.core.mpi.standardise import StandardRecord, standardise_record
+from tiercare.core.mpi.standardise import StandardRecord, clear_caches, standardise_record
 from tiercare.core.mpi.standardise_name import StandardName
 
 PHONE_LEVELS = ("shared", "shared_household", "typo", "different")
@@ -390,6 +390,7 @@ def link_standardised(
     standardised form)."""
     settings = settings or load_table("model")
     std = list(records)
+    clear_caches()
     model = person_model(std, settings, columns=True)
     result = link(std, model, settings, seed=seed, eligible=[r.linkable for r in std])
     return PersonLinkage(records=std, result=result, model=model)

@@ -13,6 +13,7 @@ never linked. Thresholds are data (``data/model.toml``).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -96,6 +97,12 @@ def _address(raw: str | None) -> tuple[DivisionCode | None, tuple[Issue, ...]]:
     return got, tuple(issues)
 
 
+def clear_caches() -> None:
+    """Free the per-value caches (a batch of a million records fills them)."""
+    for cached in (_name, _birth, _id_number, _phone, _address):
+        cached.cache_clear()
+
+
 def _gender(raw: str | None, issues: list[Issue]) -> str | None:
     if raw is None or not raw.strip():
         return None
@@ -153,8 +160,9 @@ def standardise_record(record: PersonRecord, *, today: date) -> StandardRecord:
         id_foreign=id_foreign,
         phones=tuple(phones),
         address=address,
-        household=(record.household or "").strip() or None,
-        facility=record.facility,
+        # Interned: a household's or facility's id recurs on many records.
+        household=sys.intern(household) if (household := (record.household or "").strip()) else None,
+        facility=sys.intern(record.facility) if record.facility else None,
         issues=tuple(issues),
         linkable=linkable,
     )
