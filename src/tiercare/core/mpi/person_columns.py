@@ -565,9 +565,10 @@ def blocking_codes(c: PersonColumns, newborn_years: frozenset[int]) -> dict[str,
         "id": _combine_many([(_tag(0, n), c.id_any), (_tag(1, n), c.id_prefix)]),
         "surname_birth": [_combine(np.where(has_name, c.surname_key, -1), birth)],
         "name_year": [_combine(c.sorted_key, c.year)],
-        "name_county": [_combine(c.sorted_key, county)],
+        "name_township": [_combine(c.sorted_key, np.where(c.depth >= 4, c.address[:, 3], -1))],
+        "name_day": [_combine(c.sorted_key, c.month, c.day)],
         "phone": phones,
-        "given_year_county": [_combine(np.where(has_name, c.given_key, -1), c.year, county)],
+        "given_birth": [_combine(np.where(has_name, c.given_key, -1), birth)],
         "birth_household": _combine_many(
             [(_tag(0, n), c.household, birth)] + [(_tag(1, n), p, c.year) for p in phones]
         ),
