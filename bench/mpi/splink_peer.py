@@ -118,7 +118,8 @@ def chinese_settings() -> dict:
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
-        # The same keys as TierCare's blocking (person_model.person_blocking).
+        # TierCare's blocking keys as they were when Splink was first run here
+        # (county-wide name keys: no fewer pairs than TierCare's keys now).
         "blocking_rules_to_generate_predictions": [
             block_on("id_number"),
             block_on("id17"),
