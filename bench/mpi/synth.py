@@ -16,7 +16,8 @@ within households and others, time per phase and peak memory.
 
     .venv/bin/python bench/mpi/synth.py DIR [--limit N] [--today 2026-01-01]
 
-Timings on a shared 2-core machine are noisy. Splink is not run here yet.
+Timings on a shared 2-core machine are noisy. Splink beside TierCare on the same
+folder: bench/mpi/splink_side.py.
 """
 
 from __future__ import annotations

@@ -77,3 +77,37 @@ def test_garbage_is_recorded_with_issues_and_never_links(api):
     assert any(f == "birth_date" for f, _ in codes)
     assert api.person_of(g) != api.person_of(a)
     assert api.mpi.link_of(g).kind == "new"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # Twins without ID numbers: one birth date, phone and village; other given names.
+        (patient("张子涵", "2016-09-09", phone="13911112222"), patient("张雨萱", "2016-09-09", phone="13911112222")),
+        # Spouses sharing the household phone and village.
+        (patient("朴正浩", "1970-03-03", gender="male", phone="13911113333"),
+         patient("朴贤珠", "1972-08-19", phone="13911113333")),
+        # Mother, and her child whose record carries her ID number and phone.
+        (patient("乐美玲", "1990-02-11", idn=id_number("1990-02-11"), phone="13911114444"),
+         patient("乐子轩", "2018-06-25", gender="male", idn=id_number("1990-02-11"), phone="13911114444")),
+    ],
+)
+def test_household_members_sharing_phone_and_address_never_link_in_real_time(api, first, second):
+    # The same rules as the batch (twins, parent_child, household_members): the
+    # shared phone and village are no evidence that two members are one person.
+    a = api.create(first)
+    b = api.create(second)
+    assert api.person_of(a) != api.person_of(b)
+    assert api.mpi.link_of(b).kind == "new"
+
+
+def test_newborn_placeholder_named_after_a_parent_links_in_real_time(api):
+    named = api.create(patient("陈敏玉", "2025-04-29", idn=id_number("2025-04-29"), district="530102"))
+    baby = api.create(patient("陈涛之女", "2025-04-29", district="530102"))
+    assert api.person_of(baby) == api.person_of(named)
+    # A second girl of that surname born that day in the county: the next
+    # placeholder could be either, so it links to neither.
+    api.create(patient("陈思琪", "2025-04-29", idn=id_number("2025-04-29", "246"), district="530102"))
+    other = api.create(patient("陈刚之女", "2025-04-29", district="530102"))
+    assert api.person_of(other) not in (api.person_of(named),)
+    assert api.mpi.link_of(other).kind != "auto"

@@ -143,6 +143,18 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
     baby = base("曾某某之子", "2025-03-01", True, "C14")
     out.append((replace(baby, record_id="newborn-a", id_number=None), "newborn"))
     out.append((replace(baby, record_id="newborn-b", name="曾浩然", facility="F-township"), "newborn"))
+    # Registered at the county hospital under the father's name (陈涛之女): no ID,
+    # phone or household, county-level address; named later at the village clinic.
+    girl = base("陈敏玉", "2025-04-29", False, "C20")
+    out.append((replace(girl, record_id="newborn_parent-a"), "newborn_parent"))
+    out.append((replace(girl, record_id="newborn_parent-b", name="陈涛之女", id_number=None, phones=(), household=None,
+                        address_code=COUNTY, facility="F-county"), "newborn_parent"))
+    # Two girls surnamed 何 born the same day in the county: 何军之女 could be either.
+    he = base("何雨欣", "2025-06-12", False, "C21")
+    out.append((replace(he, record_id="newborn_amb1"), "newborn_amb1"))
+    out.append((replace(base("何子涵", "2025-06-12", False, "C22"), record_id="newborn_amb2"), "newborn_amb2"))
+    out.append((replace(he, record_id="newborn_amb-p", name="何军之女", id_number=None, phones=(), household=None,
+                        address_code=COUNTY, facility="F-county"), "newborn_amb1"))
     # A newborn placeholder in a household with twins born that day: any baby.
     tw = base("韩某之子", "2025-05-05", True, "C16")
     out.append((replace(tw, record_id="nbtwin-a", id_number=None), "nbtwin_a"))

@@ -37,6 +37,18 @@ def test_masks_vectorised_and_one_row_agree():
     assert cannot.tolist() == [True, False, False, False, False]
 
 
+def test_link_rules_raise_to_auto_link_and_caps_keep_the_last_word():
+    rules = parse_rules([
+        {"name": "raise", "when": {"home": ["same"]}, "cap": "link"},
+        {"name": "twins", "when": {"dob": ["same"], "name": ["different"]}, "cap": "no_link"},
+    ])
+    gamma = np.array([[0, 1, 0], [1, 0, 0], [1, 1, 1]], dtype=np.int8)
+    p, _ = apply_rules(np.array([0.4, 0.4, 0.4]), rule_masks(gamma, COMPS, rules), rules, auto_link=0.95)
+    assert p.tolist() == [0.95, 0.0, 0.4]
+    p, _ = apply_rules(np.array([0.99, 0.4, 0.4]), rule_masks(gamma, COMPS, rules), rules, auto_link=0.95)
+    assert p[0] == 0.99  # never lowered by a link rule
+
+
 def test_bad_rules_are_configuration_errors():
     with pytest.raises(ConfigError):
         parse_rules([{"name": "x", "cap": "maybe"}])

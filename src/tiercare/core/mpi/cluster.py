@@ -52,14 +52,18 @@ def cluster_links(
     conflict: Callable[[int, int], bool],
 ) -> Clustering:
     """Greedy constrained agglomeration of the pairs with p >= auto_link."""
-    parent = list(range(n))
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    # Union-find over arrays; member lists only for clusters that grew (a
+    # million singletons as lists cost more memory than the whole linkage).
+    parent = np.arange(n, dtype=np.int64)
+    members: dict[int, list[int]] = {}
 
     def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+        root = x
+        while parent[root] != root:
+            root = int(parent[root])
+        while parent[x] != root:
+            parent[x], x = root, int(parent[x])
+        return root
 
     order = np.argsort(-probabilities, kind="stable")
     review_pairs: list[tuple[int, int, float]] = []
@@ -75,15 +79,17 @@ def cluster_links(
         ri, rj = find(i), find(j)
         if ri == rj:
             continue
-        if any(conflict(a, b) for a in members[ri] for b in members[rj]):
+        mi, mj = members.get(ri, [ri]), members.get(rj, [rj])
+        if any(conflict(a, b) for a in mi for b in mj):
             refused.append((i, j, p))
             continue
-        if len(members[ri]) < len(members[rj]):
-            ri, rj = rj, ri
+        if len(mi) < len(mj):
+            ri, rj, mi, mj = rj, ri, mj, mi
         parent[rj] = ri
-        members[ri].extend(members.pop(rj))
+        members[ri] = mi + mj
+        members.pop(rj, None)
     review_pairs = [(i, j, p) for i, j, p in review_pairs if find(i) != find(j)]
-    labels = np.empty(n, dtype=np.int64)
-    for root, idxs in members.items():
-        labels[idxs] = min(idxs) if idxs else root
+    labels = np.arange(n, dtype=np.int64)
+    for idxs in members.values():
+        labels[idxs] = min(idxs)
     return Clustering(labels=labels, review=review_pairs, refused=refused)

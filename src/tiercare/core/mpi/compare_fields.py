@@ -34,6 +34,17 @@ def _shape_groups() -> dict[str, frozenset[str]]:
     return {ch: frozenset(g - {ch}) for ch, g in out.items()}
 
 
+@cache
+def shape_group_index() -> dict[str, tuple[int, ...]]:
+    """For each character of the shape-alike table, the numbers of its groups:
+    two characters are shape-alike when they share a group (person_columns)."""
+    out: dict[str, list[int]] = {}
+    for number, group in enumerate(load_table("shape_alike")["groups"]):
+        for ch in group:
+            out.setdefault(ch, []).append(number)
+    return {ch: tuple(g) for ch, g in out.items()}
+
+
 def shape_alike(a: str, b: str) -> bool:
     """True when two characters are listed as shape-alike (形近字)."""
     return b in _shape_groups().get(a, frozenset())

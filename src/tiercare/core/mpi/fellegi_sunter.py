@@ -216,14 +216,21 @@ def tf_adjustments(
         if comp.tf_key is None or comp.name not in params.tf:
             continue
         k = list(comparisons).index(comp)
+        rows = np.nonzero(gamma[:, k] == 0)[0]
+        if not len(rows):
+            continue
         freq = params.tf[comp.name]
         u_exact = float(params.u[pos][0])
-        rows = np.nonzero(gamma[:, k] == 0)[0]
-        for row in rows.tolist():
-            value = comp.tf_key(records[int(pairs[row, 0])])
-            f = freq.get(value, 0.0) if value else 0.0
-            if f > 0:
-                adj[row] += np.log(u_exact / f)
+        # Frequencies looked up once per record of the exact rows, not per pair.
+        left = np.unique(pairs[rows, 0])
+        f_left = np.zeros(len(records))
+        tf_key = comp.tf_key
+        for i in left.tolist():
+            value = tf_key(records[i])
+            f_left[i] = freq.get(value, 0.0) if value else 0.0
+        f = f_left[pairs[rows, 0]]
+        hit = f > 0
+        adj[rows[hit]] += np.log(u_exact / f[hit])
     return adj
 
 

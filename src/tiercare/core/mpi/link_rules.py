@@ -44,8 +44,8 @@ def parse_rules(table: Sequence[Mapping[str, Any]]) -> list[Rule]:
     rules = []
     for item in table:
         cap = item.get("cap", "review")
-        if cap not in ("review", "no_link"):
-            raise ConfigError(f"mpi rule {item.get('name')!r}: cap must be review or no_link")
+        if cap not in ("review", "no_link", "link"):
+            raise ConfigError(f"mpi rule {item.get('name')!r}: cap must be review, no_link or link")
         rules.append(
             Rule(
                 name=str(item["name"]),
@@ -120,8 +120,15 @@ def apply_rules(
     # "review" keeps the pair just under the auto-link threshold: still reviewed
     # when its own probability earned that, never linked without a person.
     below_auto = float(np.nextafter(auto_link, 0.0))
+    # "link" rules raise a pair to the auto-link threshold first, so that every
+    # cap (review, no_link) still has the last word on the same pair.
+    for rule in rules:
+        if rule.cap == "link":
+            p[masks[rule.name]] = np.maximum(p[masks[rule.name]], auto_link)
     for rule in rules:
         m = masks[rule.name]
+        if rule.cap == "link":
+            continue
         if rule.cap == "no_link":
             p[m] = 0.0
         else:

@@ -12,13 +12,19 @@ FEBRL benchmark instantiates it for FEBRL's fields.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from tiercare.core.mpi.blocking import BlockingKey, BlockingReport, IntArray, candidate_pairs
+from tiercare.core.mpi.blocking import (
+    BlockingKey,
+    BlockingReport,
+    IntArray,
+    candidate_pairs,
+    candidate_pairs_from_codes,
+)
 from tiercare.core.mpi.cluster import Clustering, cluster_links
 from tiercare.core.mpi.fellegi_sunter import (
     Comparison,
@@ -46,6 +52,18 @@ class LinkModel(Generic[R]):
     comparisons: Sequence[Comparison[R]]
     blocking: Sequence[BlockingKey[R]]
     rules: Sequence[Rule]
+    columns: ColumnForm | None = None
+
+
+@dataclass(frozen=True)
+class ColumnForm:
+    """The same comparisons and blocking keys computed column-wise over the
+    records the model was built for (person_columns): ``compare(pairs)`` gives
+    the comparison vectors of all pairs at once, ``block_codes()`` the blocking
+    keys as int64 codes per record. Levels equal those of the per-pair functions."""
+
+    compare: Callable[[IntArray], LevelArray]
+    block_codes: Callable[[], dict[str, list[IntArray]]]
 
 
 @dataclass
@@ -77,13 +95,23 @@ def link(
     est = settings["estimation"]
     thr = settings["thresholds"]
     rng = np.random.default_rng(seed)
-    pairs, report = candidate_pairs(
-        records, model.blocking, max_block_size=settings["blocking"]["max_block_size"], eligible=eligible, group=group
-    )
-    gamma = compare_pairs(records, pairs, model.comparisons)
+    cap = settings["blocking"]["max_block_size"]
+    if model.columns is not None:
+        pairs, report = candidate_pairs_from_codes(
+            len(records), model.columns.block_codes(), max_block_size=cap, eligible=eligible, group=group
+        )
+    else:
+        pairs, report = candidate_pairs(records, model.blocking, max_block_size=cap, eligible=eligible, group=group)
+
+    def compare(p: IntArray) -> LevelArray:
+        if model.columns is not None:
+            return model.columns.compare(p)
+        return compare_pairs(records, p, model.comparisons)
+
+    gamma = compare(pairs)
     pool = np.arange(len(records)) if eligible is None else np.nonzero(np.asarray(eligible, dtype=bool))[0]
     rnd = pool[random_pairs(len(pool), int(est["u_random_pairs"]), rng)] if len(pool) > 1 else np.empty((0, 2), np.int64)
-    gamma_random = compare_pairs(records, rnd, model.comparisons)
+    gamma_random = compare(rnd)
     u = estimate_u(
         gamma_random, model.comparisons, min_probability=est["min_probability"], pseudo_count=est["u_pseudo_count"]
     )
@@ -115,14 +143,23 @@ def link(
     prob, cannot = apply_rules(raw, masks, model.rules, auto_link=thr["auto_link"])
     hard = [r for r in model.rules if r.cannot_link]
     n = len(records)
-    scored = dict(zip((pairs[:, 0] * n + pairs[:, 1]).tolist(), cannot.tolist(), strict=True))
+    # Candidate pairs come sorted by (i, j) from blocking: their codes are sorted
+    # and a verdict is one binary search away (a dict of millions of pairs was a
+    # third of the batch's memory at 1M records).
+    scored_codes = pairs[:, 0] * n + pairs[:, 1]
+    if len(scored_codes) > 1 and not bool(np.all(scored_codes[1:] > scored_codes[:-1])):
+        order = np.argsort(scored_codes, kind="stable")
+        scored_codes, cannot_sorted = scored_codes[order], cannot[order]
+    else:
+        cannot_sorted = cannot
 
     def conflict(i: int, j: int) -> bool:
         # Candidate pairs were judged already; others are compared now.
         lo, hi = min(i, j), max(i, j)
-        known = scored.get(lo * n + hi)
-        if known is not None:
-            return bool(known)
+        code = lo * n + hi
+        at = int(np.searchsorted(scored_codes, code))
+        if at < len(scored_codes) and int(scored_codes[at]) == code:
+            return bool(cannot_sorted[at])
         a, b = records[lo], records[hi]
         row = [c.level(a, b) for c in model.comparisons]
         return any(rule_applies(row, model.comparisons, r) for r in hard)

@@ -12,7 +12,7 @@ Comparisons (levels strongest first; null when either side is missing):
   gender     same, different
   household  same, different
 Features read only by rules: newborn (placeholder names: both, one in a household
-with a multiple birth, one), age_gap (a generation), multiple_birth (the pair
+with a multiple birth, one whose parent's surname is the other's, one), age_gap (a generation), multiple_birth (the pair
 shares a household/phone + birth date that carries two valid ID numbers),
 birth_gap (birth years two or more apart).
 """
@@ -41,13 +41,24 @@ from tiercare.core.mpi.compare_fields import (
     compare_names,
 )
 from tiercare.core.mpi.fellegi_sunter import Comparison
-from tiercare.core.mpi.linker import LinkModel, LinkResult, link, rules_from_settings
+from tiercare.core.mpi.linker import ColumnForm, LinkModel, LinkResult, link, rules_from_settings
+from tiercare.core.mpi.person_columns import (
+    blocking_codes,
+    build_columns,
+    compare_columns,
+    mark_multiple_births,
+    shares_birth_key,
+)
 from tiercare.core.mpi.record import PersonRecord
 from tiercare.core.mpi.rules import load_table
-from tiercare.core.mpi.standardise import StandardRecord, standardise_record
+from tiercare.core.mpi.standardise import StandardRecord, clear_caches, standardise_record
 from tiercare.core.mpi.standardise_name import StandardName
 
 PHONE_LEVELS = ("shared", "shared_household", "typo", "different")
+# Newborn placeholder (新生儿占位名) features: both records placeholders; one, in a
+# household/phone with several babies born that day; one, whose parent's surname
+# (陈涛之女) is the other's surname; one otherwise.
+NEWBORN_LEVELS = ("both", "one_multiple_birth", "one_parent_surname", "one")
 
 
 def _index(levels: tuple[str, ...], label: str | None) -> int:
@@ -100,6 +111,41 @@ def multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _parent_key(rec: StandardRecord) -> str | None:
+    """County + birth date + sex + surname (陈涛之女 gives 陈): where a placeholder
+    named after a parent looks for the named baby."""
+    if rec.name is None or rec.birth is None or rec.address is None or rec.address.county is None:
+        return None
+    if not rec.name.surname:
+        return None
+    return f"{rec.address.county}|{rec.birth.value.isoformat()}|{rec.gender or ''}|{rec.name.surname}"
+
+
+def ambiguous_parent_keys(records: Sequence[StandardRecord]) -> frozenset[str]:
+    """Parent keys (`_parent_key`) held by two or more different named babies:
+    a placeholder there could be either, so its surname is no evidence. Names
+    close to each other (a typo, a homophone) count as one baby."""
+    wanted = {k for r in records if r.name is not None and r.name.placeholder and (k := _parent_key(r))}
+    days = {r.birth.value for r in records if r.name is not None and r.name.placeholder and r.birth is not None}
+    named: dict[str, list[StandardName]] = defaultdict(list)
+    for rec in records:
+        # Only keys some placeholder looks for matter (births that day first: cheap).
+        if rec.name is None or rec.name.placeholder or rec.birth is None or rec.birth.value not in days:
+            continue
+        key = _parent_key(rec)
+        if key in wanted:
+            named[key].append(rec.name)
+    out = set()
+    for key, names in named.items():
+        distinct: list[StandardName] = []
+        for name in names:
+            if all(compare_names(name, d) not in _SAME_NAME for d in distinct):
+                distinct.append(name)
+        if len(distinct) >= 2:
+            out.add(key)
+    return frozenset(out)
+
+
 def id_multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
     """Household (or phone) + birth-date keys carrying two or more different valid
     own ID numbers: certainly twins or more (多胞胎). Only there are two records
@@ -118,11 +164,15 @@ _SAME_NAME = frozenset({"exact", "script", "pinyin", "homophone", "shape", "edit
 
 
 def person_comparisons(
-    shared: frozenset[str], multiple: frozenset[str] = frozenset(), twins: frozenset[str] = frozenset()
+    shared: frozenset[str],
+    multiple: frozenset[str] = frozenset(),
+    twins: frozenset[str] = frozenset(),
+    ambiguous: frozenset[str] = frozenset(),
 ) -> list[Comparison[StandardRecord]]:
     """The comparisons of the Chinese person model, given the set of shared phones,
     the household/birth-date keys of multiple births judged by names
-    (``multiple``) and by valid ID numbers (``twins``)."""
+    (``multiple``) and by valid ID numbers (``twins``), and the ambiguous parent
+    keys (``ambiguous``, `ambiguous_parent_keys`)."""
 
     def name(a: StandardRecord, b: StandardRecord) -> int:
         return _index(NAME_LEVELS, compare_names(a.name, b.name))
@@ -165,7 +215,14 @@ def person_comparisons(
             return 0
         if not (pa or pb):
             return -1
-        return 1 if any(k in multiple for k in _birth_keys(a) + _birth_keys(b)) else 2
+        if any(k in multiple for k in _birth_keys(a) + _birth_keys(b)):
+            return 1
+        ph, other = (a, b) if pa else (b, a)
+        # 陈涛之女 / 陈敏玉: the parent named in the placeholder gave the surname.
+        if (ph.name is not None and other.name is not None and ph.name.surname
+                and ph.name.surname == other.name.surname and _parent_key(ph) not in ambiguous):
+            return 2
+        return 3
 
     def birth_gap(a: StandardRecord, b: StandardRecord) -> int:
         return _index(("years", "close"), birth_gap_level(a.birth, b.birth))
@@ -190,7 +247,7 @@ def person_comparisons(
         Comparison("address", ADDRESS_LEVELS, address),
         Comparison("gender", ("same", "different"), gender),
         Comparison("household", ("same", "different"), household),
-        Comparison("newborn", ("both", "one_multiple_birth", "one"), newborn, weighted=False),
+        Comparison("newborn", NEWBORN_LEVELS, newborn, weighted=False),
         Comparison("age_gap", ("generation", "none"), age_gap, weighted=False),
         Comparison("multiple_birth", ("yes", "no"), multiple_birth, weighted=False),
         Comparison("birth_gap", ("years", "close"), birth_gap, weighted=False),
@@ -225,19 +282,28 @@ def person_blocking(newborn_years: frozenset[int] = frozenset()) -> list[Blockin
         key = _sorted_key(r)
         return () if key is None or r.birth is None else (f"{key}|{r.birth.value.year}",)
 
-    def name_county(r: StandardRecord) -> Iterable[str]:
+    def name_township(r: StandardRecord) -> Iterable[str]:
+        # Township, not county: a county of 190k residents made blocks of common
+        # names (张伟) hundreds strong, 19.5M candidate pairs at 1M records.
         key = _sorted_key(r)
-        county = r.address.county if r.address is not None else None
-        return () if key is None or county is None else (f"{key}|{county}",)
+        town = r.address.prefix(4) if r.address is not None and r.address.depth >= 4 else None
+        return () if key is None or town is None else (f"{key}|{town}",)
+
+    def name_day(r: StandardRecord) -> Iterable[str]:
+        # Month and day of birth with the name: a wrong birth year (typo, lunar
+        # year) and no ID or phone in common.
+        key = _sorted_key(r)
+        return () if key is None or r.birth is None else (f"{key}|{r.birth.value.month}-{r.birth.value.day}",)
 
     def phones(r: StandardRecord) -> Iterable[str]:
         return tuple(p.digits for p in r.phones)
 
-    def given_year_county(r: StandardRecord) -> Iterable[str]:
-        if r.name is None or r.birth is None or r.address is None or r.address.county is None:
+    def given_birth(r: StandardRecord) -> Iterable[str]:
+        # A wrong surname (萧/肖 keyed as 肖): given name and birth date.
+        if r.name is None or r.birth is None:
             return ()
         given = r.name.given_key
-        return (f"{given}|{r.birth.value.year}|{r.address.county}",) if given else ()
+        return (f"{given}|{r.birth.value.isoformat()}",) if given else ()
 
     def birth_household(r: StandardRecord) -> Iterable[str]:
         # Newborn placeholders have no name key: household + birth date finds them.
@@ -257,9 +323,10 @@ def person_blocking(newborn_years: frozenset[int] = frozenset()) -> list[Blockin
         BlockingKey("id", by_id),
         BlockingKey("surname_birth", surname_birth),
         BlockingKey("name_year", name_year),
-        BlockingKey("name_county", name_county),
+        BlockingKey("name_township", name_township),
+        BlockingKey("name_day", name_day),
         BlockingKey("phone", phones),
-        BlockingKey("given_year_county", given_year_county),
+        BlockingKey("given_birth", given_birth),
         BlockingKey("birth_household", birth_household),
         BlockingKey("newborn_day", newborn_day),
     ]
@@ -274,16 +341,42 @@ class PersonLinkage:
     model: LinkModel[StandardRecord]
 
 
-def person_model(records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None) -> LinkModel[StandardRecord]:
+def person_model(
+    records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None, *, columns: bool = False
+) -> LinkModel[StandardRecord]:
+    """The model over ``records``; with ``columns`` also its column-wise form
+    (person_columns), which the batch uses for blocking and comparing."""
     settings = settings or load_table("model")
     shared = shared_phones(records, load_table("phone_rules")["shared_min_names"])
     newborn_years = frozenset(
         r.birth.value.year for r in records if r.name is not None and r.name.placeholder and r.birth is not None
     )
+    form = None
+    if columns:
+        cols = build_columns(
+            records, shared=shared, generation_years=int(load_table("model")["features"]["parent_child_min_years"])
+        )
+        # Keys held by one record only cannot be multiple births: the Python
+        # passes below run over the records that share one (same sets).
+        share = shares_birth_key(cols).tolist()
+        subset = [r for r, keep in zip(records, share, strict=True) if keep]
+        multiple, twins = multiple_births(subset), id_multiple_births(subset)
+        ambiguous = ambiguous_parent_keys(records)
+        mark_multiple_births(cols, records, multiple, twins)
+        cols.parent_ambiguous[:] = [r.name is not None and r.name.placeholder and _parent_key(r) in ambiguous
+                                    for r in records]
+        form = ColumnForm(
+            compare=lambda pairs: compare_columns(cols, pairs),
+            block_codes=lambda: blocking_codes(cols, newborn_years),
+        )
+    else:
+        multiple, twins = multiple_births(records), id_multiple_births(records)
+        ambiguous = ambiguous_parent_keys(records)
     return LinkModel(
-        person_comparisons(shared, multiple_births(records), id_multiple_births(records)),
+        person_comparisons(shared, multiple, twins, ambiguous),
         person_blocking(newborn_years),
         rules_from_settings(settings),
+        columns=form,
     )
 
 
@@ -296,8 +389,18 @@ def link_persons(
 ) -> PersonLinkage:
     """Standardise and deduplicate person records; records that are not linkable
     (garbage) take part in nothing and stay alone in their own cluster."""
+    return link_standardised([standardise_record(r, today=today) for r in records], seed=seed, settings=settings)
+
+
+def link_standardised(
+    records: Sequence[StandardRecord], *, seed: int = 0, settings: Mapping[str, Any] | None = None
+) -> PersonLinkage:
+    """`link_persons` for records already standardised (a caller that streams a
+    million registrations standardises each as it reads it and keeps only the
+    standardised form)."""
     settings = settings or load_table("model")
-    std = [standardise_record(r, today=today) for r in records]
-    model = person_model(std, settings)
+    std = list(records)
+    clear_caches()
+    model = person_model(std, settings, columns=True)
     result = link(std, model, settings, seed=seed, eligible=[r.linkable for r in std])
     return PersonLinkage(records=std, result=result, model=model)

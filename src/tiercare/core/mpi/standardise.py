@@ -13,6 +13,7 @@ never linked. Thresholds are data (``data/model.toml``).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -75,6 +76,33 @@ def _birth(raw: str | None, today: date, lunar: bool) -> tuple[BirthDate | None,
     return got, tuple(issues)
 
 
+@lru_cache(maxsize=262144)
+def _id_number(raw: str | None, today: date) -> IdNumber | None:
+    # A person's number recurs on each of their registrations.
+    return standardise_id_number(raw, today=today)
+
+
+@lru_cache(maxsize=262144)
+def _phone(raw: str) -> tuple[Phone | None, tuple[Issue, ...]]:
+    issues: list[Issue] = []
+    got = standardise_phone(raw, issues)
+    return got, tuple(issues)
+
+
+@lru_cache(maxsize=65536)
+def _address(raw: str | None) -> tuple[DivisionCode | None, tuple[Issue, ...]]:
+    # A county has a few hundred villages: the codes repeat on every record.
+    issues: list[Issue] = []
+    got = standardise_address_code(raw, issues)
+    return got, tuple(issues)
+
+
+def clear_caches() -> None:
+    """Free the per-value caches (a batch of a million records fills them)."""
+    for cached in (_name, _birth, _id_number, _phone, _address):
+        cached.cache_clear()
+
+
 def _gender(raw: str | None, issues: list[Issue]) -> str | None:
     if raw is None or not raw.strip():
         return None
@@ -91,7 +119,7 @@ def standardise_record(record: PersonRecord, *, today: date) -> StandardRecord:
     gender = _gender(record.gender, issues)
     birth, birth_issues = _birth(record.birth_date, today, record.birth_date_lunar)
     issues.extend(birth_issues)
-    id_number = standardise_id_number(record.id_number, today=today)
+    id_number = _id_number(record.id_number, today)
     if id_number is not None and not id_number.valid:
         issues.append(Issue("id_number", id_number.reason or "invalid"))
     id_foreign = False
@@ -109,10 +137,12 @@ def standardise_record(record: PersonRecord, *, today: date) -> StandardRecord:
             issues.append(Issue("gender", "id_mismatch", Severity.WARNING))
     phones: list[Phone] = []
     for raw in record.phones:
-        phone = standardise_phone(raw, issues)
+        phone, phone_issues = _phone(raw)
+        issues.extend(phone_issues)
         if phone is not None and phone not in phones:
             phones.append(phone)
-    address = standardise_address_code(record.address_code, issues)
+    address, address_issues = _address(record.address_code)
+    issues.extend(address_issues)
     model = load_table("model")
     usable_name = name is not None and not name.placeholder
     valid_id = id_number is not None and id_number.valid and not id_foreign
@@ -130,8 +160,9 @@ def standardise_record(record: PersonRecord, *, today: date) -> StandardRecord:
         id_foreign=id_foreign,
         phones=tuple(phones),
         address=address,
-        household=(record.household or "").strip() or None,
-        facility=record.facility,
+        # Interned: a household's or facility's id recurs on many records.
+        household=sys.intern(household) if (household := (record.household or "").strip()) else None,
+        facility=sys.intern(record.facility) if record.facility else None,
         issues=tuple(issues),
         linkable=linkable,
     )

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from functools import cache
 
 from lunardate import LunarDate
 
@@ -72,12 +73,35 @@ def _parts(text: str) -> tuple[int, int, int] | None:
 
 
 def lunar_to_solar(year: int, month: int, day: int, leap: bool = False) -> date | None:
-    """Solar date of a lunar date (农历转公历), or None if it does not exist."""
+    """Solar date of a lunar date (农历转公历), or None if it does not exist.
+
+    lunardate walks every month from 1900 on each call (about a millisecond);
+    births span a century of days, so the start and length of each lunar month
+    are computed once and the day added."""
+    if not 1 <= day <= 30:
+        return None
+    start = _lunar_month_start(year, month, leap)
+    if start is None or (day == 30 and not _lunar_month_has_30(year, month, leap)):
+        return None
+    return start + timedelta(days=day - 1)
+
+
+def _lunardate(year: int, month: int, day: int, leap: bool) -> date | None:
     try:
         solar = LunarDate(year, month, day, leap).to_solar_date()
     except (ValueError, IndexError, KeyError):
         return None
     return solar if isinstance(solar, date) else None
+
+
+@cache
+def _lunar_month_start(year: int, month: int, leap: bool) -> date | None:
+    return _lunardate(year, month, 1, leap)
+
+
+@cache
+def _lunar_month_has_30(year: int, month: int, leap: bool) -> bool:
+    return _lunardate(year, month, 30, leap) is not None
 
 
 def standardise_birth_date(
