@@ -113,6 +113,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--scenarios", default="", help="comma-separated subset (default all 42)")
     ap.add_argument("--no-r", action="store_true")
+    ap.add_argument("--r-methods", default="", help="comma-separated labels R runs (default all)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the data files in this folder")
     args = ap.parse_args()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -125,7 +126,55 @@ def main() -> int:
     from tiercare.core.surveillance.simulation import scenarios
 
     methods, grid = we.config()
-    numbers = [int(x) for x in args.scenarios.split(",")] if args.scenarios else [s.number for s in scenarios()]
+    numbers = (
+        [int(x) for x in args.scenarios.split(",")] if args.scenarios else [s.number for s in scenarios()]
+    )
+    r_labels = [x for x in args.r_methods.split(",") if x] if args.r_methods else [m.label for m in methods]
+    r_methods = [m for m in methods if m.label in r_labels]
+    # The same data as the workers make (a scenario's data depend only on seed and number).
+    counts_all, _cur, scen_all = we.simulate_scenarios(
+        numbers, args.reps, args.seed, k_current=5.0, k_past=5.0
+    )
+    rep_all = np.tile(np.arange(args.reps), len(numbers))
+
+    # R starts first and runs beside ours (it takes far longer).
+    rscript = None if args.no_r else ensure_r()
+    procs: list[subprocess.Popen[bytes]] = []
+    folder = None
+    tmp_ctx = None
+    sub_idx = np.flatnonzero(rep_all < args.r_reps)
+    r_parts = [sub_idx[i :: args.workers] for i in range(args.workers)]
+    if rscript:
+        tmp_ctx = tempfile.TemporaryDirectory() if args.keep is None else None
+        folder = Path(tmp_ctx.name) if tmp_ctx else args.keep
+        assert folder is not None
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, idx in enumerate(r_parts):
+            np.savetxt(
+                folder / f"counts_{i}.csv",
+                counts_all[idx],
+                fmt="%d",
+                delimiter=",",
+                header=",".join(f"t{j}" for j in range(counts_all.shape[1])),
+                comments="",
+            )
+        (folder / "scored.txt").write_text(str(int(we.design_scored())) + "\n")
+        with (folder / "methods.csv").open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["label", "fun", "control"])
+            for m in r_methods:
+                w.writerow([m.label, m.r_function, r_control(m.params)])
+        print(
+            f"R ({', '.join(m.label for m in r_methods)}) on {sub_idx.size} series "
+            f"({args.r_reps} replicates x {len(numbers)} scenarios) in {args.workers} processes ...",
+            flush=True,
+        )
+        procs = [
+            subprocess.Popen(["nice", "-n", "5", rscript, str(HERE / "evaluate.R"), str(folder), str(i)])
+            for i in range(args.workers)
+        ]
+    t_r = time.perf_counter()
+
     chunks = [numbers[i :: args.workers] for i in range(min(args.workers, len(numbers)))]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
@@ -148,51 +197,27 @@ def main() -> int:
     rows = [r for p in parts for r in p[5]]
     subset = rep < args.r_reps
     own_alpha = {m.label: we.method_alpha(m) for m in methods}
+    # Rows of the workers' arrays -> rows of counts_all (same (scenario, replicate)).
+    pos = {(int(n), int(k)): i for i, (n, k) in enumerate(zip(scen_all, rep_all, strict=True))}
+    order = np.array([pos[(int(n), int(k))] for n, k in zip(scen, rep, strict=True)])
+    if not np.array_equal(counts, counts_all[order]):
+        raise SystemExit("the workers' data differ from the files R reads")
 
     r_alarm: dict[str, Any] = {}
     r_times: dict[str, tuple[float, float]] = {}
-    rscript = None if args.no_r else ensure_r()
-    if rscript:
-        tmp_ctx = tempfile.TemporaryDirectory() if args.keep is None else None
-        folder = Path(tmp_ctx.name) if tmp_ctx else args.keep
-        folder.mkdir(parents=True, exist_ok=True)
-        sub_idx = np.flatnonzero(subset)
-        r_parts = [sub_idx[i :: args.workers] for i in range(args.workers)]
-        for i, idx in enumerate(r_parts):
-            np.savetxt(
-                folder / f"counts_{i}.csv",
-                counts[idx],
-                fmt="%d",
-                delimiter=",",
-                header=",".join(f"t{j}" for j in range(counts.shape[1])),
-                comments="",
-            )
-        (folder / "scored.txt").write_text(str(truth.shape[1]) + "\n")
-        with (folder / "methods.csv").open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["label", "fun", "control"])
-            for m in methods:
-                w.writerow([m.label, m.r_function, r_control(m.params)])
-        print(
-            f"R on {sub_idx.size} series ({args.r_reps} replicates x {len(numbers)} scenarios) "
-            f"in {args.workers} processes ...",
-            flush=True,
-        )
-        t1 = time.perf_counter()
-        procs = [
-            subprocess.Popen(["nice", "-n", "5", rscript, str(HERE / "evaluate.R"), str(folder), str(i)])
-            for i in range(args.workers)
-        ]
+    if procs and folder is not None:
         if any(p.wait() != 0 for p in procs):
             raise SystemExit("evaluate.R failed")
-        r_wall = time.perf_counter() - t1
-        for m in methods:
+        r_wall = time.perf_counter() - t_r
+        where = np.empty(counts_all.shape[0], dtype=np.intp)
+        where[order] = np.arange(order.size)
+        first_t = counts.shape[1] - truth.shape[1]
+        for m in r_methods:
             grid_r = np.full((counts.shape[0], truth.shape[1]), np.nan)
-            first_t = counts.shape[1] - truth.shape[1]
             for i, idx in enumerate(r_parts):
                 with (folder / f"r_{i}_{m.label}.csv").open() as fh:
                     for row in csv.DictReader(fh):
-                        grid_r[idx[int(row["row"])], int(row["t"]) - first_t] = (
+                        grid_r[where[idx[int(row["row"])]], int(row["t"]) - first_t] = (
                             float(row["alarm"]) if row["alarm"] != "NA" else np.nan
                         )
             r_alarm[m.label] = grid_r
@@ -215,7 +240,7 @@ def main() -> int:
     columns: list[tuple[str, list[Any]]] = []
     for m in methods:
         columns.append((f"ours {m.label} (all {args.reps})", metrics(own[m.label], np.ones_like(subset))))
-        if r_alarm:
+        if m.label in r_alarm:
             columns.append((f"ours {m.label} (R's {args.r_reps})", metrics(own[m.label], subset)))
             columns.append((f"R {m.r_function}:{m.label} ({args.r_reps})", metrics(r_alarm[m.label], subset)))
 
@@ -224,10 +249,14 @@ def main() -> int:
     except OSError:
         load = "?"
     print(f"\nseed {args.seed}; load average {load} on {os.cpu_count()} cores")
-    print(f"ours: {len(methods)} methods x {len(numbers)} scenarios x {args.reps} replicates, "
-          f"{ours_wall:.1f} s wall, {ours_cpu:.1f} s CPU, {args.workers} processes")
+    print(
+        f"ours: {len(methods)} methods x {len(numbers)} scenarios x {args.reps} replicates, "
+        f"{ours_wall:.1f} s wall, {ours_cpu:.1f} s CPU, {args.workers} processes"
+    )
     for label, (wall, cpu_s) in r_times.items():
-        print(f"R {label}: {cpu_s:.1f} s CPU on {int(subset.sum())} series (all R methods: {wall:.1f} s wall)")
+        print(
+            f"R {label}: {cpu_s:.1f} s CPU on {int(subset.sum())} series (all R methods: {wall:.1f} s wall)"
+        )
     head = f"{'scenario':>8} {'method':44} {'POD':>6} {'POD1':>6} {'sens':>6} {'FPR':>7} {'delay':>6}"
     print("\n" + head)
     for j, n in enumerate(numbers):
@@ -246,7 +275,7 @@ def main() -> int:
         )
     if r_alarm:
         print("\nagreement with R on R's subset (cells where both decided)")
-        for m in methods:
+        for m in r_methods:
             a, b = own[m.label][subset], r_alarm[m.label][subset]
             both = ~np.isnan(a) & ~np.isnan(b)
             same = int((a[both] == b[both]).sum())
@@ -267,7 +296,9 @@ def main() -> int:
     if "noufaily_2013" in best and "tiercare_weekly" in best:
         d_pod = best["tiercare_weekly"]["pod"] - best["noufaily_2013"]["pod"]
         d_fpr = best["tiercare_weekly"]["fpr"] - best["noufaily_2013"]["fpr"]
-        print(f"\ntiercare_weekly - noufaily_2013 (all replicates): POD {100 * d_pod:+.2f} points, FPR {d_fpr:+.4f}")
+        print(
+            f"\ntiercare_weekly - noufaily_2013 (all replicates): POD {100 * d_pod:+.2f} points, FPR {d_fpr:+.4f}"
+        )
     return 0
 
 

@@ -1,6 +1,8 @@
 import csv
 import io
 
+import pytest
+
 from tiercare.cli import main
 
 
@@ -56,3 +58,19 @@ def test_evaluate_prints_pod_and_fpr_per_scenario_and_overall(capsys):
         "tiercare_weekly",
     ]
     assert main(["surveillance", "evaluate", "--reps", "1", "--scenarios", "43"]) == 1
+
+
+@pytest.mark.slow
+def test_evaluate_daily_prints_each_method_by_series_type(capsys):
+    assert main(["surveillance", "evaluate-daily", "--reps", "1", "--seed", "3"]) == 0
+    out = [line.split() for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert out[0][:4] == ["method", "series", "POD", "POD1"]
+    assert [r[0] for r in out[1:] if r[1] == "overall"] == [
+        "ears_c1",
+        "ears_c2",
+        "ears_c3",
+        "moving_percentile",
+        "farrington_flexible_daily",
+        "holiday_glm",
+    ]
+    assert main(["surveillance", "evaluate-daily", "--reps", "0"]) == 1

@@ -103,6 +103,11 @@ def simulate_scenarios(
     return np.vstack(counts), np.vstack(current), rows
 
 
+def design_scored() -> int:
+    """Weeks scored at the end of each simulated series (the paper's last 49)."""
+    return int(design()["scored_weeks"])
+
+
 def scored_slice(n_weeks: int) -> slice:
     return slice(n_weeks - int(design()["scored_weeks"]), n_weeks)
 
