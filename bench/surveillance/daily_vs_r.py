@@ -84,7 +84,7 @@ def main() -> int:
                     ctrl = f'list(method = "{ears}")' if fun == "earsC" else r_control(m.params)
                     w.writerow([m.label, fun, ctrl])
             print(f"R on {subset.size} series ({args.r_reps} replicates x 3 types) ...", flush=True)
-            subprocess.run(["nice", "-n", "5", rscript, str(HERE / "daily.R"), str(folder)], check=True)
+            subprocess.run([rscript, str(HERE / "daily.R"), str(folder)], check=True)
             for m in r_methods:
                 grid = np.full((subset.size, data.counts.shape[1] - data.scored_from), np.nan)
                 with (folder / f"r_{m.label}.csv").open() as fh:

@@ -170,7 +170,7 @@ def main() -> int:
             flush=True,
         )
         procs = [
-            subprocess.Popen(["nice", "-n", "5", rscript, str(HERE / "evaluate.R"), str(folder), str(i)])
+            subprocess.Popen([rscript, str(HERE / "evaluate.R"), str(folder), str(i)])
             for i in range(args.workers)
         ]
     t_r = time.perf_counter()

@@ -158,6 +158,7 @@ GLR_SETS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(GLR_SETS))
 def test_glr_nb_alarms_equal_r_glrnb_in_every_cell(name):
     weekly = counts("weekly_counts.csv")[:10]
