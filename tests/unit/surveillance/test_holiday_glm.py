@@ -76,3 +76,15 @@ def test_daily_evaluation_scores_every_method_with_the_spring_festival_window(da
         "ears_c1", CountSeries.daily(data.counts, dt.date(2021, 7, 1)), range_=slice(data.scored_from, None)
     )
     np.testing.assert_array_equal(al, ref.alarm[:, data.scored_from :])
+
+
+def test_holiday_glm_with_trend_and_gaps_gives_no_decision_only_at_the_gap():
+    rng = np.random.default_rng(8)
+    counts = rng.poisson(5.0 * np.exp(np.arange(420) / 800), (2, 420)).astype(float)
+    counts[0, 100] = np.nan  # a gap in the history: weight 0
+    counts[1, 410] = np.nan  # a gap on a judged day: no decision there
+    series = CountSeries.daily(counts, dt.date(2022, 1, 1))
+    out = holiday_glm(series, trend=True, range_=slice(400, None))
+    assert not np.isnan(out.alarm[0, 400:]).any()
+    assert np.isnan(out.alarm[1, 410]) and np.isnan(out.alarm[1, 400:]).sum() == 1
+    assert out.params["trend"] is True and (out.expected[:, 400:] > 4).all()
