@@ -114,6 +114,9 @@ def main() -> int:
     ap.add_argument("--scenarios", default="", help="comma-separated subset (default all 42)")
     ap.add_argument("--no-r", action="store_true")
     ap.add_argument("--r-methods", default="", help="comma-separated labels R runs (default all)")
+    ap.add_argument(
+        "--reuse", action="store_true", help="read R's outputs already in --keep instead of running R"
+    )
     ap.add_argument("--keep", type=Path, default=None, help="keep the data files in this folder")
     args = ap.parse_args()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -138,7 +141,7 @@ def main() -> int:
     rep_all = np.tile(np.arange(args.reps), len(numbers))
 
     # R starts first and runs beside ours (it takes far longer).
-    rscript = None if args.no_r else ensure_r()
+    rscript = None if args.no_r or args.reuse else ensure_r()
     procs: list[subprocess.Popen[bytes]] = []
     folder = None
     tmp_ctx = None
@@ -205,7 +208,9 @@ def main() -> int:
 
     r_alarm: dict[str, Any] = {}
     r_times: dict[str, tuple[float, float]] = {}
-    if procs and folder is not None:
+    if args.reuse:
+        folder = args.keep
+    if (procs or args.reuse) and folder is not None:
         if any(p.wait() != 0 for p in procs):
             raise SystemExit("evaluate.R failed")
         r_wall = time.perf_counter() - t_r
@@ -266,11 +271,11 @@ def main() -> int:
                 f"{n:>8} {label:44} {x.pod:6.3f} {x.pod_first_week:6.3f} {x.sensitivity:6.3f} "
                 f"{x.fpr:7.4f} {x.mean_delay:6.2f}"
             )
-    print("\n" + head.replace("scenario", " overall"))
+    print("\n" + head.replace("scenario", " overall") + "   (means over scenarios with an outbreak)")
     for label, ms in columns:
         print(
-            f"{'overall':>8} {label:44} {np.mean([x.pod for x in ms]):6.3f} "
-            f"{np.mean([x.pod_first_week for x in ms]):6.3f} {np.mean([x.sensitivity for x in ms]):6.3f} "
+            f"{'overall':>8} {label:44} {np.nanmean([x.pod for x in ms]):6.3f} "
+            f"{np.nanmean([x.pod_first_week for x in ms]):6.3f} {np.nanmean([x.sensitivity for x in ms]):6.3f} "
             f"{np.mean([x.fpr for x in ms]):7.4f} {np.nanmean([x.mean_delay for x in ms]):6.2f}"
         )
     if r_alarm:
