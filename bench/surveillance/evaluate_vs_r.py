@@ -9,10 +9,11 @@
 2. Writes the first --r-reps replicates of every scenario to CSV files and runs
    ``evaluate.R`` beside this file on them: R ``farrington`` and ``farringtonFlexible``
    with the same configurations (R defaults, Noufaily's settings, and ours), split over
-   --workers R processes. R is slow (about 30 ms per series and week for Noufaily's
-   settings on this machine), so it runs on a subset: 10 replicates x 42 scenarios x 49
-   weeks takes roughly 15-20 CPU minutes; the table says how many replicates each
-   column used.
+   --workers R processes. R is slow (about 23 ms per series and week for Noufaily's
+   settings on this machine, 0.5-1.1 CPU s per series and configuration), so it runs on a
+   subset: 10 replicates x 42 scenarios x 49 weeks takes about 25 CPU minutes for the
+   four configurations; the table says how many replicates each column used.
+   --reuse reprints the table from R outputs kept with --keep.
 3. Reads R's alarms back and prints ONE table: per scenario and overall, POD, POD in the
    first week, sensitivity, FPR and delay of each method, ours on all replicates, ours
    on R's subset, and R's on its subset; then how often our alarms equal R's cell for
