@@ -20,10 +20,7 @@ def main(argv: list[str]) -> int:
     chosen = argv or areas
     unknown = sorted(set(chosen) - set(areas))
     if unknown:
-        print(
-            f"error: no benchmark for {', '.join(unknown)} (have: {', '.join(areas) or 'none'})",
-            file=sys.stderr,
-        )
+        print(f"error: no benchmark for {', '.join(unknown)} (have: {', '.join(areas) or 'none'})", file=sys.stderr)
         return 2
     failed = []
     for area in chosen:

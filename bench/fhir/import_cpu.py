@@ -58,9 +58,7 @@ def main() -> None:
             def connect() -> Iterator[psycopg.Connection]:
                 yield conn
 
-            importer = BulkImporter(
-                PgFhirStore(connect), FhirService(load_core()), batch_size=args.batch_size
-            )
+            importer = BulkImporter(PgFhirStore(connect), FhirService(load_core()), batch_size=args.batch_size)
             wall, cpu, pg0 = time.perf_counter(), time.process_time(), pg_cpu()
             report = importer.run(iter(lines), analyze=True)
             conn.commit()
@@ -70,12 +68,10 @@ def main() -> None:
         finally:
             server.release()
     n = report.loaded
-    print(
-        f"{n} resources ({len(report.errors)} rejected) in {wall:.1f} s wall: {n / wall:,.0f} resources/s; "
-        f"CPU: python {py_cpu:.1f} s ({py_cpu / n * 1e3:.2f} ms/resource), "
-        f"postgres backend {db_cpu:.1f} s ({db_cpu / n * 1e3:.2f} ms/resource); "
-        f"load average {os.getloadavg()[0]:.1f}"
-    )
+    print(f"{n} resources ({len(report.errors)} rejected) in {wall:.1f} s wall: {n / wall:,.0f} resources/s; "
+          f"CPU: python {py_cpu:.1f} s ({py_cpu / n * 1e3:.2f} ms/resource), "
+          f"postgres backend {db_cpu:.1f} s ({db_cpu / n * 1e3:.2f} ms/resource); "
+          f"load average {os.getloadavg()[0]:.1f}")
     for err in report.errors[:5]:
         print("rejected", err)
 

@@ -62,12 +62,8 @@ def wait_http(url: str, timeout: float = 120.0) -> None:
 # ---- data ---------------------------------------------------------------------------
 FAMILY = "王李张刘陈杨赵黄周吴"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛"]
-LOINC = [
-    ("8480-6", "Systolic blood pressure", "mm[Hg]", 100, 180),
-    ("8462-4", "Diastolic blood pressure", "mm[Hg]", 60, 110),
-    ("2339-0", "Glucose", "mmol/L", 4, 15),
-    ("29463-7", "Body weight", "kg", 45, 95),
-]
+LOINC = [("8480-6", "Systolic blood pressure", "mm[Hg]", 100, 180), ("8462-4", "Diastolic blood pressure", "mm[Hg]", 60, 110),
+         ("2339-0", "Glucose", "mmol/L", 4, 15), ("29463-7", "Body weight", "kg", 45, 95)]
 
 
 def make_bundle(rng: random.Random, entries: int, tag: str) -> dict[str, Any]:
@@ -75,68 +71,29 @@ def make_bundle(rng: random.Random, entries: int, tag: str) -> dict[str, Any]:
     eid = f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128), version=4)}"
     day = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     out = [
-        {
-            "fullUrl": pid,
-            "request": {"method": "POST", "url": "Patient"},
-            "resource": {
-                "resourceType": "Patient",
-                "identifier": [
-                    {"system": "urn:oid:2.16.156.10011.1.24", "value": f"{tag}{rng.randrange(10**12):012d}"}
-                ],
-                "name": [
-                    {
-                        "text": rng.choice(FAMILY) + rng.choice(GIVEN),
-                        "family": rng.choice(FAMILY),
-                        "given": [rng.choice(GIVEN)],
-                    }
-                ],
-                "gender": rng.choice(["male", "female"]),
-                "birthDate": f"{rng.randint(1930, 2020)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-            },
-        },
-        {
-            "fullUrl": eid,
-            "request": {"method": "POST", "url": "Encounter"},
-            "resource": {
-                "resourceType": "Encounter",
-                "status": "finished",
-                "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
-                "subject": {"reference": pid},
-                "period": {"start": f"{day}T09:00:00+08:00", "end": f"{day}T09:30:00+08:00"},
-            },
-        },
+        {"fullUrl": pid, "request": {"method": "POST", "url": "Patient"}, "resource": {
+            "resourceType": "Patient",
+            "identifier": [{"system": "urn:oid:2.16.156.10011.1.24", "value": f"{tag}{rng.randrange(10**12):012d}"}],
+            "name": [{"text": rng.choice(FAMILY) + rng.choice(GIVEN), "family": rng.choice(FAMILY),
+                      "given": [rng.choice(GIVEN)]}],
+            "gender": rng.choice(["male", "female"]), "birthDate": f"{rng.randint(1930, 2020)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"}},
+        {"fullUrl": eid, "request": {"method": "POST", "url": "Encounter"}, "resource": {
+            "resourceType": "Encounter", "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+            "subject": {"reference": pid},
+            "period": {"start": f"{day}T09:00:00+08:00", "end": f"{day}T09:30:00+08:00"}}},
     ]
     for _ in range(entries - 2):
         code, display, unit, lo, hi = rng.choice(LOINC)
-        out.append(
-            {
-                "request": {"method": "POST", "url": "Observation"},
-                "resource": {
-                    "resourceType": "Observation",
-                    "status": "final",
-                    "category": [
-                        {
-                            "coding": [
-                                {
-                                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                    "code": "vital-signs",
-                                }
-                            ]
-                        }
-                    ],
-                    "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": display}]},
-                    "subject": {"reference": pid},
-                    "encounter": {"reference": eid},
-                    "effectiveDateTime": f"{day}T09:{rng.randint(0, 59):02d}:00+08:00",
-                    "valueQuantity": {
-                        "value": round(rng.uniform(lo, hi), 1),
-                        "unit": unit,
-                        "system": "http://unitsofmeasure.org",
-                        "code": unit,
-                    },
-                },
-            }
-        )
+        out.append({"request": {"method": "POST", "url": "Observation"}, "resource": {
+            "resourceType": "Observation", "status": "final",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                      "code": "vital-signs"}]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": display}]},
+            "subject": {"reference": pid}, "encounter": {"reference": eid},
+            "effectiveDateTime": f"{day}T09:{rng.randint(0, 59):02d}:00+08:00",
+            "valueQuantity": {"value": round(rng.uniform(lo, hi), 1), "unit": unit,
+                              "system": "http://unitsofmeasure.org", "code": unit}}})
     return {"resourceType": "Bundle", "type": "transaction", "entry": out}
 
 
@@ -159,31 +116,21 @@ class TierCare:
     def __init__(self, home: Path) -> None:
         self.home = home
         self.port = free_port()
-        self.env = {
-            **os.environ,
-            "TIERCARE_HOME": str(home),
-            "TIERCARE_PORT": str(self.port),
-            "TIERCARE_LOG_LEVEL": "warning",
-            "TIERCARE_POOL_SIZE": "8",
-        }
+        self.env = {**os.environ, "TIERCARE_HOME": str(home), "TIERCARE_PORT": str(self.port),
+                    "TIERCARE_LOG_LEVEL": "warning", "TIERCARE_POOL_SIZE": "8"}
         self.env.pop("TIERCARE_DATABASE_URL", None)
         self.proc: subprocess.Popen[bytes] | None = None
         self.token = ""
 
     def tc(self, *args: str) -> str:
-        return subprocess.run(
-            [str(BIN / "tiercare"), *args], env=self.env, check=True, capture_output=True, text=True
-        ).stdout.strip()
+        return subprocess.run([str(BIN / "tiercare"), *args], env=self.env, check=True, capture_output=True,
+                              text=True).stdout.strip()
 
     def start(self) -> None:
         self.tc("db", "start")
         self.token = self.tc("token", "create", "bench").splitlines()[-1]
-        self.proc = subprocess.Popen(
-            [str(BIN / "tiercare"), "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.proc = subprocess.Popen([str(BIN / "tiercare"), "serve", "--port", str(self.port)], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_http(f"http://127.0.0.1:{self.port}/health")
 
     @property
@@ -208,44 +155,20 @@ class Sekmet:
         py = self.venv / "bin" / "python"
         if not py.exists():
             subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True)
-        subprocess.run(
-            [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", PEER],
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
+        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", PEER], check=True,
+                       stderr=subprocess.DEVNULL)
 
     def start(self) -> None:
         self.work.mkdir(parents=True, exist_ok=True)
         cfg = self.work / "settings.yaml"
         # Quietest fair setup: no auth, no workflow simulator, no traffic log; validation stays on (strict).
-        cfg.write_text(
-            json.dumps(
-                {
-                    "base_url": f"http://127.0.0.1:{self.port}/fhir",
-                    "host": "127.0.0.1",
-                    "port": self.port,
-                    "data_dir": str(self.work / "data"),
-                    "server_auth": {"types": ["none"]},
-                    "simulator": {"enabled": False},
-                    "log_inbound": False,
-                }
-            )
-        )
-        self.proc = subprocess.Popen(
-            [
-                str(self.venv / "bin" / "sekmet"),
-                "serve",
-                "--config",
-                str(cfg),
-                "--port",
-                str(self.port),
-                "--host",
-                "127.0.0.1",
-            ],
-            cwd=self.work,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        cfg.write_text(json.dumps({
+            "base_url": f"http://127.0.0.1:{self.port}/fhir", "host": "127.0.0.1", "port": self.port,
+            "data_dir": str(self.work / "data"), "server_auth": {"types": ["none"]},
+            "simulator": {"enabled": False}, "log_inbound": False}))
+        self.proc = subprocess.Popen([str(self.venv / "bin" / "sekmet"), "serve", "--config", str(cfg),
+                                      "--port", str(self.port), "--host", "127.0.0.1"], cwd=self.work,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_http(f"http://127.0.0.1:{self.port}/fhir/metadata")
 
     @property
@@ -259,17 +182,13 @@ class Sekmet:
 
 
 # ---- search latency -------------------------------------------------------------------
-def latencies(
-    base: str, token: str, queries: dict[str, list[str]], clients: int, per_query: int
-) -> dict[str, Any]:
+def latencies(base: str, token: str, queries: dict[str, list[str]], clients: int, per_query: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, urls in queries.items():
         samples: list[float] = []
         lock = threading.Lock()
 
-        def worker(
-            k: int, urls: list[str] = urls, samples: list[float] = samples, lock: threading.Lock = lock
-        ) -> None:
+        def worker(k: int, urls: list[str] = urls, samples: list[float] = samples, lock: threading.Lock = lock) -> None:
             with httpx.Client(timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
                 c.get(f"{base}/{urls[k % len(urls)]}")  # warm the connection
                 for i in range(per_query):
@@ -288,11 +207,8 @@ def latencies(
         for t in threads:
             t.join()
         samples.sort()
-        out[name] = {
-            "p50_ms": round(samples[len(samples) // 2], 2),
-            "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
-            "n": len(samples),
-        }
+        out[name] = {"p50_ms": round(samples[len(samples) // 2], 2),
+                     "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2), "n": len(samples)}
     return out
 
 
@@ -311,16 +227,10 @@ def main() -> None:
         args.runs, args.bundles, args.import_resources, args.per_query = 1, 4, 3000, 5
     rng = random.Random(20261123)
     work = Path(tempfile.mkdtemp(prefix="tiercare-bench-"))
-    results: dict[str, Any] = {
-        "machine": f"{os.cpu_count()} cpu(s), shared",
-        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
-        "runs": args.runs,
-        "bundle_entries": args.entries,
-        "bundles_per_run": args.bundles,
-    }
-    runs = [
-        [make_bundle(rng, args.entries, f"R{r}B{b}") for b in range(args.bundles)] for r in range(args.runs)
-    ]
+    results: dict[str, Any] = {"machine": f"{os.cpu_count()} cpu(s), shared",
+                               "load_average_at_start": [round(x, 1) for x in os.getloadavg()], "runs": args.runs,
+                               "bundle_entries": args.entries, "bundles_per_run": args.bundles}
+    runs = [[make_bundle(rng, args.entries, f"R{r}B{b}") for b in range(args.bundles)] for r in range(args.runs)]
     tc = TierCare(work / "tiercare")
     peer = None if args.no_peer else Sekmet(work / "sekmet")
     try:
@@ -337,8 +247,7 @@ def main() -> None:
             results["sekmet_bundle_resources_per_s"] = round(statistics.median(peer_rates), 1)
             results["sekmet_bundle_runs"] = [round(x, 1) for x in peer_rates]
             results["bundle_ratio_tiercare_over_sekmet"] = round(
-                results["tiercare_bundle_resources_per_s"] / results["sekmet_bundle_resources_per_s"], 2
-            )
+                results["tiercare_bundle_resources_per_s"] / results["sekmet_bundle_resources_per_s"], 2)
         print(json.dumps(results), flush=True)
         # bulk import: NDJSON of the same shapes, new ids each run
         imp_rates = []
@@ -348,11 +257,8 @@ def main() -> None:
             with gzip.open(path, "wt", encoding="utf-8") as fh:
                 while n < args.import_resources:
                     b = make_bundle(rng, args.entries, f"I{r}")
-                    ids = {
-                        e["fullUrl"]: f"{e['resource']['resourceType']}/{uuid.uuid4()}"
-                        for e in b["entry"]
-                        if "fullUrl" in e
-                    }
+                    ids = {e["fullUrl"]: f"{e['resource']['resourceType']}/{uuid.uuid4()}" for e in b["entry"]
+                           if "fullUrl" in e}
                     text = json.dumps(b)
                     for k, v in ids.items():
                         text = text.replace(k, v)
@@ -379,32 +285,18 @@ def main() -> None:
         results["store_observations"] = total
         queries = {
             "read Patient": [f"Patient/{p}" for p in pids],
-            "Observation?subject&code&date=ge": [
-                f"Observation?subject=Patient/{p}&code=http://loinc.org|8480-6&date=ge2026-01-01"
-                for p in pids
-            ],
+            "Observation?subject&code&date=ge": [f"Observation?subject=Patient/{p}&code=http://loinc.org|8480-6"
+                                                 f"&date=ge2026-01-01" for p in pids],
             "Encounter?patient": [f"Encounter?patient={p}" for p in pids],
-            "Encounter?date=month&_count=50": [
-                f"Encounter?date=2026-{m:02d}&_count=50" for m in range(1, 13)
-            ],
+            "Encounter?date=month&_count=50": [f"Encounter?date=2026-{m:02d}&_count=50" for m in range(1, 13)],
             "Patient?name": [f"Patient?name={n}" for n in names],
             "Observation?code&_count=100": ["Observation?code=http://loinc.org|2339-0&_count=100"],
             "Patient?identifier": [f"Patient?identifier=urn:oid:2.16.156.10011.1.24|{i}" for i in idents],
         }
         results["search"] = latencies(tc.base, tc.token, queries, args.clients, args.per_query)
-        size = subprocess.run(
-            [
-                str(BIN / "tiercare"),
-                "db",
-                "psql",
-                "-At",
-                "-c",
-                "SELECT pg_database_size(current_database()), (SELECT count(*) FROM fhir_resource)",
-            ],
-            env=tc.env,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        size = subprocess.run([str(BIN / "tiercare"), "db", "psql", "-At", "-c",
+                               "SELECT pg_database_size(current_database()), (SELECT count(*) FROM fhir_resource)"],
+                              env=tc.env, capture_output=True, text=True).stdout.strip()
         if "|" in size:
             db_bytes, n_res = (int(x) for x in size.split("|"))
             results["disk_bytes_per_resource"] = round(db_bytes / max(n_res, 1))

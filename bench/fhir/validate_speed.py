@@ -25,54 +25,24 @@ from tiercare.core.fhir.validation import validate
 from tiercare.core.fhir.values import date_range, normalize_string, pinyin_key
 
 PATIENT: dict[str, Any] = {
-    "resourceType": "Patient",
-    "id": "p1",
-    "meta": {"lastUpdated": "2024-01-01T00:00:00Z", "versionId": "1"},
+    "resourceType": "Patient", "id": "p1", "meta": {"lastUpdated": "2024-01-01T00:00:00Z", "versionId": "1"},
     "identifier": [{"system": "urn:oid:2.16.156.10011.1.1", "value": "110101198001010011"}],
-    "name": [{"family": "张", "given": ["伟"]}],
-    "gender": "male",
-    "birthDate": "1980-05-01",
-    "telecom": [{"system": "phone", "value": "13800000000"}],
-    "address": [{"city": "北京", "district": "东城区"}],
+    "name": [{"family": "张", "given": ["伟"]}], "gender": "male", "birthDate": "1980-05-01",
+    "telecom": [{"system": "phone", "value": "13800000000"}], "address": [{"city": "北京", "district": "东城区"}],
     "managingOrganization": {"reference": "Organization/o1"},
 }
 OBSERVATION: dict[str, Any] = {
-    "resourceType": "Observation",
-    "id": "o1",
-    "status": "final",
-    "category": [
-        {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                    "code": "vital-signs",
-                }
-            ]
-        }
-    ],
+    "resourceType": "Observation", "id": "o1", "status": "final",
+    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                              "code": "vital-signs"}]}],
     "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
-    "subject": {"reference": "Patient/p1"},
-    "encounter": {"reference": "Encounter/e1"},
+    "subject": {"reference": "Patient/p1"}, "encounter": {"reference": "Encounter/e1"},
     "effectiveDateTime": "2024-03-01T10:00:00+08:00",
     "component": [
-        {
-            "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
-            "valueQuantity": {
-                "value": 142,
-                "unit": "mmHg",
-                "system": "http://unitsofmeasure.org",
-                "code": "mm[Hg]",
-            },
-        },
-        {
-            "code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
-            "valueQuantity": {
-                "value": 91,
-                "unit": "mmHg",
-                "system": "http://unitsofmeasure.org",
-                "code": "mm[Hg]",
-            },
-        },
+        {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+         "valueQuantity": {"value": 142, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}},
+        {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+         "valueQuantity": {"value": 91, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}},
     ],
 }
 
@@ -88,12 +58,7 @@ def variants(n: int) -> list[dict[str, Any]]:
     for i in range(n):
         p = json.loads(json.dumps(PATIENT))
         p["id"] = f"p{i}"
-        p["name"] = [
-            {
-                "family": SURNAMES[i % len(SURNAMES)],
-                "given": [GIVEN[(i * 7) % len(GIVEN)] + GIVEN[(i * 3) % len(GIVEN)]],
-            }
-        ]
+        p["name"] = [{"family": SURNAMES[i % len(SURNAMES)], "given": [GIVEN[(i * 7) % len(GIVEN)] + GIVEN[(i * 3) % len(GIVEN)]]}]
         p["birthDate"] = f"{1930 + i % 90}-{1 + i % 12:02d}-{1 + i % 28:02d}"
         p["identifier"][0]["value"] = f"1101011980{i:08d}"
         o = json.loads(json.dumps(OBSERVATION))
@@ -135,30 +100,20 @@ def main() -> None:
     validate(PATIENT), extract(PATIENT), extract(OBSERVATION)  # warm: load definitions, compile shapes
     print("per resource, median of 5 runs (us):")
     for name, res in (("Patient (small)", PATIENT), ("Observation (BP panel)", OBSERVATION)):
-        print(
-            f"  {name:24s} validate {per_item_us(validate, [res], args.n):7.1f}   "
-            f"extract {per_item_us(extract, [res], args.n // 4):7.1f}"
-        )
+        print(f"  {name:24s} validate {per_item_us(validate, [res], args.n):7.1f}   "
+              f"extract {per_item_us(extract, [res], args.n // 4):7.1f}")
     mixed = variants(2000)
-    print(
-        f"  {len(mixed)} distinct Patients + Observations  validate {per_item_us(validate, mixed, len(mixed)):7.1f}   "
-        f"extract {per_item_us(extract, mixed, len(mixed)):7.1f}   (caches cleared each run)"
-    )
+    print(f"  {len(mixed)} distinct Patients + Observations  validate {per_item_us(validate, mixed, len(mixed)):7.1f}   "
+          f"extract {per_item_us(extract, mixed, len(mixed)):7.1f}   (caches cleared each run)")
     examples = Path(__file__).resolve().parents[2] / "var/fhir-r4-examples"
     if examples.is_dir():
         supported = definitions().resource_types
-        items = [
-            r
-            for p in sorted(examples.glob("*.json"))
-            if p.stat().st_size < 200_000
-            and (r := json.loads(p.read_bytes())).get("resourceType") in supported
-        ]
+        items = [r for p in sorted(examples.glob("*.json")) if p.stat().st_size < 200_000
+                 and (r := json.loads(p.read_bytes())).get("resourceType") in supported]
         for r in items:
             extract(r)
-        print(
-            f"  {len(items)} R4 examples (<200 KB)  validate {per_item_us(validate, items, 2000):7.1f}   "
-            f"extract {per_item_us(extract, items, 1000):7.1f}"
-        )
+        print(f"  {len(items)} R4 examples (<200 KB)  validate {per_item_us(validate, items, 2000):7.1f}   "
+              f"extract {per_item_us(extract, items, 1000):7.1f}")
 
 
 if __name__ == "__main__":

@@ -47,17 +47,7 @@ def ensure_peer() -> Path:
         uv = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "uv"
         cmd = [str(uv), "pip", "install", "--quiet", "--no-deps", "--target", str(PEERS_DIR), PEER]
         if not uv.exists():
-            cmd = [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-deps",
-                "--target",
-                str(PEERS_DIR),
-                PEER,
-            ]
+            cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(PEERS_DIR), PEER]
         subprocess.run(cmd, check=True)
     return data
 
@@ -139,9 +129,7 @@ def model() -> LinkModel[Row]:
     ]
 
     def key(*fields: str) -> BlockingKey[Row]:
-        return BlockingKey(
-            "+".join(fields), lambda r: ("|".join(r[f] for f in fields),) if all(r[f] for f in fields) else ()
-        )
+        return BlockingKey("+".join(fields), lambda r: ("|".join(r[f] for f in fields),) if all(r[f] for f in fields) else ())
 
     blocking = [
         key("given_name", "surname"),
@@ -190,16 +178,11 @@ def main() -> None:
     print(f"pairwise (p >= {auto})     precision {p:.4f}  recall {r:.4f}  F1 {f1:.4f}")
     print(f"clusters (constrained)     precision {cp:.4f}  recall {cr:.4f}  F1 {cf1:.4f}")
     best = max(
-        (scores(result.pairs[result.probabilities >= t], truth, n)[2], t)
-        for t in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
+        (scores(result.pairs[result.probabilities >= t], truth, n)[2], t) for t in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
     )
     print(f"best F1 over thresholds    {best[0]:.4f} at p >= {best[1]}")
-    print(
-        f"time (median of {len(times)})        {statistics.median(times):.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times)})"
-    )
-    print(
-        "peer: Splink 5 reaches pairwise F1 0.998 on FEBRL4 (issue 6, measured on this machine by the lead)"
-    )
+    print(f"time (median of {len(times)})        {statistics.median(times):.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times)})")
+    print("peer: Splink 5 reaches pairwise F1 0.998 on FEBRL4 (issue 6, measured on this machine by the lead)")
 
 
 if __name__ == "__main__":

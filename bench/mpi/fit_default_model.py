@@ -29,18 +29,12 @@ def main(path: Path, out: Path) -> None:
     linkage = link_persons(records, today=date(2026, 1, 1), seed=0)
     params = params_to_json(linkage.result.parameters)
     params["tf"] = {}
-    params["source"] = (
-        f"bench/mpi/fit_default_model.py on {len(records)} synthetic Patients "
-        "(bench/mpi/make_synth_data.py 5000, seed 1); tf left out on purpose"
-    )
+    params["source"] = (f"bench/mpi/fit_default_model.py on {len(records)} synthetic Patients "
+                        "(bench/mpi/make_synth_data.py 5000, seed 1); tf left out on purpose")
     out.write_text(json.dumps(params, indent=1) + "\n", "utf-8")
     print(f"{len(records)} records, λ={params['lambda']:.3g}, written to {out}")
 
 
 if __name__ == "__main__":
-    main(
-        Path(sys.argv[1]),
-        Path(sys.argv[2])
-        if len(sys.argv) > 2
-        else Path(__file__).resolve().parents[2] / "src/tiercare/services/data/mpi_default_model.json",
-    )
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else
+         Path(__file__).resolve().parents[2] / "src/tiercare/services/data/mpi_default_model.json")

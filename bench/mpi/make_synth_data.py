@@ -30,19 +30,12 @@ def main(residents: int, out: Path, seed: int = 1, days: int = 365) -> None:
         from tiercare.core.synth.infectious import plan_outbreaks
         from tiercare.core.synth.params import load_default
     except ImportError:
-        sys.exit(
-            "error: the synthetic-region generator (branch synth) is not importable; see this file's docstring"
-        )
+        sys.exit("error: the synthetic-region generator (branch synth) is not importable; see this file's docstring")
     params = load_default()
     region = build_region(params, residents, seed)
     start = date(2025, 1, 1)
     ctx = Context(
-        params=params,
-        region=region,
-        calendar=Calendar(start, days, params),
-        start=start,
-        n_days=days,
-        seed=seed,
+        params=params, region=region, calendar=Calendar(start, days, params), start=start, n_days=days, seed=seed,
         outbreaks=plan_outbreaks(region, params, seed, days),
     )
     out.mkdir(parents=True, exist_ok=True)
@@ -59,9 +52,7 @@ def main(residents: int, out: Path, seed: int = 1, days: int = 365) -> None:
             for township in county.townships:
                 for chunk in township_chunks(ctx, county, township):
                     for name, fh in (("Patient", fp), ("Group", fg)):
-                        fh.writelines(
-                            x if x.endswith(b"\n") else x + b"\n" for x in chunk.lines.get(name, [])
-                        )
+                        fh.writelines(x if x.endswith(b"\n") else x + b"\n" for x in chunk.lines.get(name, []))
                     truth.writerows(chunk.patients)
                     persons.writerows(chunk.persons)
 

@@ -43,7 +43,7 @@ def load(conn: Any, bodies: list[dict[str, Any]]) -> None:
     for start in range(0, len(bodies), 1000):
         with store.session() as s:
             sink: list[WriteOp] = []
-            for body in bodies[start : start + 1000]:
+            for body in bodies[start:start + 1000]:
                 service.update(s, "Patient", body["id"], body, sink=sink)
             s.write(sink)
         conn.commit()
@@ -83,15 +83,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("patients", type=Path)
     ap.add_argument("--hold", type=int, default=500)
-    ap.add_argument(
-        "--first",
-        choices=["linked", "plain"],
-        default="linked",
-        help="which run goes first (the second is slower whichever it is: run both orders)",
-    )
+    ap.add_argument("--first", choices=["linked", "plain"], default="linked",
+                    help="which run goes first (the second is slower whichever it is: run both orders)")
     args = ap.parse_args()
     lines = [line for line in args.patients.read_text("utf-8").splitlines() if line.strip()]
-    held = [json.loads(line) for line in lines[-args.hold :]]
+    held = [json.loads(line) for line in lines[-args.hold:]]
     container = build()
     container.database.upgrade()
     with container.database.connect() as conn:
@@ -105,10 +101,8 @@ def main() -> None:
             t = time.perf_counter()
             report = link_all(PgMpiStore(conn), today=date(2026, 1, 1))
             conn.commit()
-            print(
-                f"batch link: {report.records} records, {report.persons} persons, {report.reviews} reviews, "
-                f"{time.perf_counter() - t:.0f} s"
-            )
+            print(f"batch link: {report.records} records, {report.persons} persons, {report.reviews} reviews, "
+                  f"{time.perf_counter() - t:.0f} s")
         del lines
         # Freed before timing: 100k parsed bodies kept alive made every cyclic-GC pass of
         # the timed writes walk them (measured: +30 ms median per write with the listener).
@@ -124,18 +118,12 @@ def main() -> None:
         else:
             linked, step = run(conn, held, listener=True)
             plain, _ = run(conn, held, listener=False)
-    print(
-        f"linking step per write: median {statistics.median(step):.1f} ms, p95 {_pct(step, 0.95):.1f} ms, "
-        f"max {max(step):.1f} ms"
-    )
-    print(
-        f"Patient create without registry (peer): median {statistics.median(plain):.1f} ms, "
-        f"p95 {_pct(plain, 0.95):.1f} ms"
-    )
-    print(
-        f"Patient create with real-time linking:  median {statistics.median(linked):.1f} ms, "
-        f"p95 {_pct(linked, 0.95):.1f} ms; ratio of medians {statistics.median(linked) / statistics.median(plain):.2f}"
-    )
+    print(f"linking step per write: median {statistics.median(step):.1f} ms, p95 {_pct(step, 0.95):.1f} ms, "
+          f"max {max(step):.1f} ms")
+    print(f"Patient create without registry (peer): median {statistics.median(plain):.1f} ms, "
+          f"p95 {_pct(plain, 0.95):.1f} ms")
+    print(f"Patient create with real-time linking:  median {statistics.median(linked):.1f} ms, "
+          f"p95 {_pct(linked, 0.95):.1f} ms; ratio of medians {statistics.median(linked) / statistics.median(plain):.2f}")
     container.close()
 
 

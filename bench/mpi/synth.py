@@ -38,9 +38,7 @@ from tiercare.core.mpi.person_model import link_persons
 from tiercare.core.mpi.rules import load_table
 
 
-def read(
-    folder: Path, limit: int | None
-) -> tuple[list, list[str], list[set[str]], dict[str, str], dict[str, str]]:
+def read(folder: Path, limit: int | None) -> tuple[list, list[str], list[set[str]], dict[str, str], dict[str, str]]:
     truth: dict[str, tuple[str, set[str]]] = {}
     with open(folder / "patients.csv", newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -104,13 +102,9 @@ def main() -> None:
     tc = pair_codes(truth, n)
     clusters = true_pairs([str(x) for x in res.clustering.labels])
     auto = settings["thresholds"]["auto_link"]
-    print(
-        f"synthetic region: {n} records, {len(set(persons))} persons, {len(truth)} true pairs, "
-        f"{len(res.pairs)} candidate pairs, {sum(not r.linkable for r in out.records)} not linkable"
-    )
-    print(
-        f"blocking recall              {blocking_recall(res.pairs, truth, n):.4f}   per key {res.blocking.pairs_per_key}"
-    )
+    print(f"synthetic region: {n} records, {len(set(persons))} persons, {len(truth)} true pairs, "
+          f"{len(res.pairs)} candidate pairs, {sum(not r.linkable for r in out.records)} not linkable")
+    print(f"blocking recall              {blocking_recall(res.pairs, truth, n):.4f}   per key {res.blocking.pairs_per_key}")
     p, r, f = prf(clusters, truth, n)
     print(f"cluster pairs                precision {p:.4f} recall {r:.4f} F1 {f:.4f}")
     p, r, f = prf(res.pairs[res.probabilities >= auto], truth, n)
@@ -123,9 +117,7 @@ def main() -> None:
     ok = np.nonzero(prec >= 0.999)[0]
     print(f"recall at precision 0.999    {(tp[ok[-1]] / len(tc)) if len(ok) else 0.0:.4f}")
     reviewed = {i for a, b, _ in res.clustering.review for i in (a, b)}
-    print(
-        f"review queue                 {len(res.clustering.review)} pairs, {len(reviewed) / n:.2%} of records"
-    )
+    print(f"review queue                 {len(res.clustering.review)} pairs, {len(reviewed) / n:.2%} of records")
     # Recall by error kind: a true pair counts for a kind when either record carries it.
     linked = np.isin(tc, pair_codes(clusters, n)) if len(clusters) else np.zeros(len(tc), bool)
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])

@@ -45,38 +45,21 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--gzip", action="store_true")
     args = ap.parse_args()
-    print(
-        f"{'residents':>10} {'years':>5} {'jobs':>4} {'wall s':>8} {'cpu s':>8} {'res-yr/s (wall)':>16} "
-        f"{'res-yr/s (cpu)':>15} {'peak MiB':>9} {'resources':>11} {'MB out':>8}"
-    )
+    print(f"{'residents':>10} {'years':>5} {'jobs':>4} {'wall s':>8} {'cpu s':>8} {'res-yr/s (wall)':>16} "
+          f"{'res-yr/s (cpu)':>15} {'peak MiB':>9} {'resources':>11} {'MB out':>8}")
     for n in args.sizes:
         runs = []
         for _ in range(args.repeat if n < 1_000_000 else 1):
             with tempfile.TemporaryDirectory():
-                out = subprocess.run(
-                    [
-                        sys.executable,
-                        "-c",
-                        CHILD,
-                        str(n),
-                        str(args.years),
-                        str(args.jobs),
-                        "1" if args.gzip else "0",
-                    ],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
+                out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(args.years), str(args.jobs), "1" if args.gzip else "0"],
+                                     check=True, capture_output=True, text=True)
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         wall = statistics.median(r["wall"] for r in runs)
         cpu = statistics.median(r["cpu"] for r in runs)
         rss = statistics.median(r["rss_mib"] for r in runs)
         ry = n * args.years
-        print(
-            f"{n:>10,} {args.years:>5} {args.jobs:>4} {wall:>8.1f} {cpu:>8.1f} {ry / wall:>16,.0f} {ry / cpu:>15,.0f} "
-            f"{rss:>9,.0f} {runs[0]['resources']:>11,} {runs[0]['bytes'] / 1e6:>8,.0f}",
-            flush=True,
-        )
+        print(f"{n:>10,} {args.years:>5} {args.jobs:>4} {wall:>8.1f} {cpu:>8.1f} {ry / wall:>16,.0f} {ry / cpu:>15,.0f} "
+              f"{rss:>9,.0f} {runs[0]['resources']:>11,} {runs[0]['bytes'] / 1e6:>8,.0f}", flush=True)
     return 0
 
 

@@ -196,15 +196,8 @@ def _serve(host: str | None, port: int | None, banner: Callable[[str], None] | N
         banner(url)
     else:
         _echo(f"TierCare API on {url}  (FHIR base {url}/fhir/R4; Ctrl-C to stop)")
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level=settings.log_level,
-        access_log=False,
-        lifespan="off",
-        server_header=False,
-    )
+    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level, access_log=False,
+                            lifespan="off", server_header=False)
     uvicorn.Server(config).run()
 
 
@@ -218,13 +211,8 @@ def serve(host: str | None, port: int | None) -> None:
 
 @cli.command("demo")
 @click.option("--port", type=int, default=None, help="Port (default TIERCARE_PORT, 8080).")
-@click.option(
-    "--residents",
-    type=int,
-    default=5000,
-    show_default=True,
-    help="Residents of the synthetic region loaded into an empty store (0: load nothing).",
-)
+@click.option("--residents", type=int, default=5000, show_default=True,
+              help="Residents of the synthetic region loaded into an empty store (0: load nothing).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic region.")
 @click.pass_context
 def demo(ctx: click.Context, port: int | None, residents: int, seed: int) -> None:
@@ -237,10 +225,8 @@ def demo(ctx: click.Context, port: int | None, residents: int, seed: int) -> Non
     container = _CTX.container
     database = container.database
     applied = database.upgrade()
-    _echo(
-        f"database ready ({database.describe()}), schema version {database.version()}"
-        + (f", {len(applied)} migration(s) applied" if applied else "")
-    )
+    _echo(f"database ready ({database.describe()}), schema version {database.version()}"
+          + (f", {len(applied)} migration(s) applied" if applied else ""))
     with database.connect(autocommit=True) as conn:
         row = conn.execute("SELECT count(*) FROM fhir_resource WHERE resource_type = 'Patient'").fetchone()
         patients = int(row[0]) if row else 0
@@ -253,25 +239,14 @@ def demo(ctx: click.Context, port: int | None, residents: int, seed: int) -> Non
         started = time.perf_counter()
         if not (region / "manifest.json").exists():
             _echo(f"generating a synthetic region of {residents:,} residents (seed {seed}) in {region}")
-            ctx.invoke(
-                synth,
-                residents=residents,
-                years=1,
-                seed=seed,
-                out_dir=region,
-                compress=False,
-                jobs=1,
-                params_file=None,
-                report_dir=None,
-            )
+            ctx.invoke(synth, residents=residents, years=1, seed=seed, out_dir=region, compress=False, jobs=1,
+                       params_file=None, report_dir=None)
         _echo("loading it into the FHIR store")
         try:
             ctx.invoke(fhir_import, target=region, batch_size=2000)
         except SystemExit as exc:
             if exc.code:
-                raise TierCareError(
-                    "the synthetic region did not load cleanly (see the rejected lines above)"
-                ) from None
+                raise TierCareError("the synthetic region did not load cleanly (see the rejected lines above)") from None
         # The registry and early warning over what was loaded (bulk import bypasses the
         # real-time registry by design: a batch link is the way after a load).
         import datetime as dt
@@ -298,9 +273,7 @@ def demo(ctx: click.Context, port: int | None, residents: int, seed: int) -> Non
         _echo(f"  FHIR:     {url}/fhir/R4/metadata")
         _echo(f"  signals:  {url}/api/surveillance/signals    registry reviews: {url}/api/mpi/reviews")
         _echo(f"  token:    {tok}")
-        _echo(
-            f"  try:      curl -G -H 'Authorization: Bearer {tok}' --data-urlencode 'name=张伟' '{url}/fhir/R4/Patient'"
-        )
+        _echo(f"  try:      curl -G -H 'Authorization: Bearer {tok}' --data-urlencode 'name=张伟' '{url}/fhir/R4/Patient'")
         _echo("  Ctrl-C stops the server (and the embedded database it started).")
         _echo("")
 

@@ -27,19 +27,14 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TIERCARE_", extra="forbid", frozen=True)
 
-    home: Path = Field(
-        default_factory=default_home,
-        description="Data folder (embedded PostgreSQL, exports, synthetic regions).",
-    )
+    home: Path = Field(default_factory=default_home, description="Data folder (embedded PostgreSQL, exports, synthetic regions).")
     database_url: SecretStr | None = Field(
         default=None,
         description="PostgreSQL >= 15 to use instead of the embedded server, e.g. postgresql://user:pw@host:5432/db.",
     )
     host: str = Field(default="127.0.0.1", description="Address `tiercare serve` binds to.")
     port: int = Field(default=8080, ge=0, le=65535, description="Port `tiercare serve` binds to.")
-    base_url: str | None = Field(
-        default=None, description="Public base URL of the server (defaults to http://host:port)."
-    )
+    base_url: str | None = Field(default=None, description="Public base URL of the server (defaults to http://host:port).")
     pool_size: int = Field(default=8, ge=1, le=200, description="Database connections in the API's pool.")
     connect_timeout: int = Field(default=5, ge=1, le=300, description="Seconds to wait for the database.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
@@ -47,9 +42,7 @@ class Settings(BaseSettings):
         default=False,
         description="Default FHIR search handling when the client sends no Prefer header: strict rejects unknown parameters.",
     )
-    max_body_bytes: int = Field(
-        default=20 * 1024 * 1024, ge=1024, description="Largest request body accepted (bytes)."
-    )
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest request body accepted (bytes).")
     migrations_dir: Path | None = Field(
         default=None, description="Override of the SQL migrations folder (development and tests only)."
     )

@@ -19,19 +19,10 @@ def _router() -> object:
 
 @click.command("import")
 @click.argument("target", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1, 100_000),
-    default=2000,
-    show_default=True,
-    help="Resources per transaction.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Processes preparing batches (parse, validate, index) [default: 1]; more helps only on idle cores.",
-)
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=2000, show_default=True,
+              help="Resources per transaction.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes preparing batches (parse, validate, index) [default: 1]; more helps only on idle cores.")
 def fhir_import(target: Path, batch_size: int, workers: int | None) -> None:
     """Load FHIR NDJSON (.ndjson, .ndjson.gz, or a folder of them) into the store."""
     import time
@@ -57,14 +48,8 @@ def fhir_import(target: Path, batch_size: int, workers: int | None) -> None:
     workers = workers or 1
     importer = BulkImporter(router.store, router.service, batch_size=batch_size, workers=workers)
     start = time.perf_counter()
-    with Progress(
-        TextColumn("importing"),
-        BarColumn(),
-        DownloadColumn(),
-        TextColumn("{task.fields[n]} lines"),
-        TimeRemainingColumn(),
-        transient=True,
-    ) as bar:
+    with Progress(TextColumn("importing"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[n]} lines"),
+                  TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task("import", total=size, n=0)
 
         def progress(done_lines: int, done_bytes: int) -> None:
@@ -78,10 +63,8 @@ def fhir_import(target: Path, batch_size: int, workers: int | None) -> None:
     if len(report.errors) > 50:
         click.echo(f"... and {len(report.errors) - 50} more rejected lines", err=True)
     rate = report.loaded / elapsed if elapsed > 0 else 0.0
-    click.echo(
-        f"{report.lines} lines from {len(files)} file(s): {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.errors)} rejected in {elapsed:.1f} s ({rate:,.0f} resources/s)"
-    )
+    click.echo(f"{report.lines} lines from {len(files)} file(s): {report.created} created, {report.updated} updated, "
+               f"{report.unchanged} unchanged, {len(report.errors)} rejected in {elapsed:.1f} s ({rate:,.0f} resources/s)")
     if report.errors:
         raise SystemExit(1)
 

@@ -11,9 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT.parent / "shared/conformance/fhirpath-r4"
 
-pytestmark = pytest.mark.skipif(
-    not (SUITE / "tests-fhir-r4.xml").is_file(), reason="no ../shared/conformance"
-)
+pytestmark = pytest.mark.skipif(not (SUITE / "tests-fhir-r4.xml").is_file(), reason="no ../shared/conformance")
 
 
 def test_the_compiled_subset_passes_the_suite_tests_it_covers() -> None:

@@ -22,13 +22,8 @@ def run(home: Path, *args: str, env: dict[str, str] | None = None, timeout: floa
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TIERCARE_")}
     full_env.update({"TIERCARE_HOME": str(home)})
     full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "tiercare", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-    )
+    return subprocess.run([sys.executable, "-m", "tiercare", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
 
 
 def assert_one_line_error(proc, pattern: str) -> None:
@@ -66,9 +61,7 @@ def test_help_lists_every_command_with_a_purpose(tmp_path):
 
 def test_unreachable_database_url(tmp_path):
     port = free_port()
-    proc = run(
-        tmp_path, "db", "upgrade", env={"TIERCARE_DATABASE_URL": f"postgresql://u:pw@127.0.0.1:{port}/x"}
-    )
+    proc = run(tmp_path, "db", "upgrade", env={"TIERCARE_DATABASE_URL": f"postgresql://u:pw@127.0.0.1:{port}/x"})
     assert_one_line_error(proc, "cannot connect to the database")
     assert "pw@" not in proc.stderr
 
@@ -135,13 +128,8 @@ def test_serve_stops_cleanly_and_leaves_no_process(tmp_path, sig):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIERCARE_")}
     env.update({"TIERCARE_HOME": str(home), "TIERCARE_PORT": str(port)})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tiercare", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = subprocess.Popen([sys.executable, "-m", "tiercare", "serve"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert _wait_health(port, time.time() + 90) == 200
         assert postgres_processes(home), "serve should have started the embedded server"

@@ -17,10 +17,7 @@ def test_import_then_export(committed_url, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TIERCARE_HOME", str(tmp_path / "home"))
     src = tmp_path / "in" / "Organization.ndjson.gz"
     src.parent.mkdir()
-    rows = [
-        json.dumps({"resourceType": "Organization", "id": f"cli-org-{i}", "name": f"卫生院 {i}"})
-        for i in range(3)
-    ]
+    rows = [json.dumps({"resourceType": "Organization", "id": f"cli-org-{i}", "name": f"卫生院 {i}"}) for i in range(3)]
     src.write_bytes(gzip.compress(("\n".join(rows) + "\n{oops\n").encode()))
     code = main(["import", str(src.parent), "--workers", "1"])
     out = capsys.readouterr()

@@ -21,11 +21,8 @@ LIMIT = 64 * 1024
 @pytest.fixture(scope="module")
 def client(committed_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     home = tmp_path_factory.mktemp("e2e-home")
-    settings = load_settings(
-        env={"TIERCARE_HOME": str(home), "TIERCARE_DATABASE_URL": committed_url},
-        max_body_bytes=LIMIT,
-        base_url="http://testserver",
-    )
+    settings = load_settings(env={"TIERCARE_HOME": str(home), "TIERCARE_DATABASE_URL": committed_url},
+                             max_body_bytes=LIMIT, base_url="http://testserver")
     container = build(settings)
     with container.database.connect(autocommit=True) as conn:
         token = create_token(conn, "e2e-tester")
@@ -52,43 +49,31 @@ def test_token_required(client):
 
 
 def test_crud_over_http(client):
-    r = client.post(
-        "/fhir/R4/Patient",
-        json={"resourceType": "Patient", "gender": "female"},
-        headers={"content-type": "application/fhir+json"},
-    )
+    r = client.post("/fhir/R4/Patient", json={"resourceType": "Patient", "gender": "female"},
+                    headers={"content-type": "application/fhir+json"})
     assert r.status_code == 201
     assert r.headers["etag"] == 'W/"1"'
     loc = r.headers["location"]
     assert loc.startswith("http://testserver/fhir/R4/Patient/")
     pid = r.json()["id"]
-    r = client.put(
-        f"/fhir/R4/Patient/{pid}",
-        json={"resourceType": "Patient", "id": pid, "gender": "male"},
-        headers={"if-match": 'W/"1"'},
-    )
+    r = client.put(f"/fhir/R4/Patient/{pid}", json={"resourceType": "Patient", "id": pid, "gender": "male"},
+                   headers={"if-match": 'W/"1"'})
     assert (r.status_code, r.json()["meta"]["versionId"]) == (200, "2")
-    r = client.put(
-        f"/fhir/R4/Patient/{pid}",
-        json={"resourceType": "Patient", "id": pid, "gender": "other"},
-        headers={"if-match": 'W/"1"'},
-    )
+    r = client.put(f"/fhir/R4/Patient/{pid}", json={"resourceType": "Patient", "id": pid, "gender": "other"},
+                   headers={"if-match": 'W/"1"'})
     assert r.status_code == 412
     assert client.get(f"/fhir/R4/Patient/{pid}/_history/1").json()["gender"] == "female"
     assert client.delete(f"/fhir/R4/Patient/{pid}").status_code == 200
     assert client.get(f"/fhir/R4/Patient/{pid}").status_code == 410
 
 
-@pytest.mark.parametrize(
-    "body, status",
-    [
-        (b"{", 400),
-        (b"\xff\xfe\x00", 400),
-        (b'{"resourceType": "Observation"}', 400),
-        (b"[" * 5000 + b"]" * 5000, 400),
-        (b'{"resourceType": "Patient", "gender": "' + b"x" * (LIMIT + 10) + b'"}', 413),
-    ],
-)
+@pytest.mark.parametrize("body, status", [
+    (b"{", 400),
+    (b"\xff\xfe\x00", 400),
+    (b'{"resourceType": "Observation"}', 400),
+    (b"[" * 5000 + b"]" * 5000, 400),
+    (b'{"resourceType": "Patient", "gender": "' + b"x" * (LIMIT + 10) + b'"}', 413),
+])
 def test_bad_bodies_are_4xx_outcomes(client, body, status):
     r = client.post("/fhir/R4/Patient", content=body, headers={"content-type": "application/fhir+json"})
     assert r.status_code == status
@@ -119,26 +104,13 @@ def _poll(client, url):
 
 
 def test_import_then_export_bulk_data(client):
-    ndjson = (
-        "\n".join(
-            json.dumps(r)
-            for r in [
-                {"resourceType": "Patient", "id": "bulk-e2e-p", "gender": "female"},
-                {
-                    "resourceType": "Observation",
-                    "id": "bulk-e2e-o",
-                    "status": "final",
-                    "code": {"text": "bp"},
-                    "subject": {"reference": "Patient/bulk-e2e-p"},
-                },
-                {"resourceType": "Organization", "id": "bulk-e2e-org", "name": "county hospital"},
-            ]
-        )
-        + "\nnot json\n"
-    )
-    r = client.post(
-        "/fhir/R4/$import", content=ndjson.encode(), headers={"content-type": "application/fhir+ndjson"}
-    )
+    ndjson = "\n".join(json.dumps(r) for r in [
+        {"resourceType": "Patient", "id": "bulk-e2e-p", "gender": "female"},
+        {"resourceType": "Observation", "id": "bulk-e2e-o", "status": "final", "code": {"text": "bp"},
+         "subject": {"reference": "Patient/bulk-e2e-p"}},
+        {"resourceType": "Organization", "id": "bulk-e2e-org", "name": "county hospital"},
+    ]) + "\nnot json\n"
+    r = client.post("/fhir/R4/$import", content=ndjson.encode(), headers={"content-type": "application/fhir+ndjson"})
     assert r.status_code == 200
     issues = r.json()["issue"]
     assert "3 created" in issues[0]["diagnostics"] or "unchanged" in issues[0]["diagnostics"]

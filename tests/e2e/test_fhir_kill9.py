@@ -28,48 +28,25 @@ def _port() -> int:
 
 
 def _bundle(tag: str, n: int) -> dict:
-    return {
-        "resourceType": "Bundle",
-        "type": "transaction",
-        "entry": [
-            {
-                "resource": {
-                    "resourceType": "Patient",
-                    "identifier": [{"system": "urn:kill9", "value": f"{tag}-{i}"}],
-                },
-                "request": {"method": "POST", "url": "Patient"},
-            }
-            for i in range(n)
-        ],
-    }
+    return {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": {"resourceType": "Patient", "identifier": [{"system": "urn:kill9", "value": f"{tag}-{i}"}]},
+         "request": {"method": "POST", "url": "Patient"}} for i in range(n)]}
 
 
 def _stored(conn: psycopg.Connection, tag: str) -> int:
-    return conn.execute(
-        "SELECT count(*) FROM fhir_token WHERE param = 'identifier' AND code LIKE %s", (f"{tag}-%",)
-    ).fetchone()[0]
+    return conn.execute("SELECT count(*) FROM fhir_token WHERE param = 'identifier' AND code LIKE %s",
+                        (f"{tag}-%",)).fetchone()[0]
 
 
 def test_kill_9_during_a_transaction_bundle(committed_url, tmp_path):
     port = _port()
-    env = {
-        **os.environ,
-        "TIERCARE_DATABASE_URL": committed_url,
-        "TIERCARE_HOME": str(tmp_path),
-        "TIERCARE_PORT": str(port),
-        "TIERCARE_LOG_LEVEL": "error",
-    }
+    env = {**os.environ, "TIERCARE_DATABASE_URL": committed_url, "TIERCARE_HOME": str(tmp_path), "TIERCARE_PORT": str(port),
+           "TIERCARE_LOG_LEVEL": "error"}
     with psycopg.connect(committed_url, autocommit=True) as conn:
         token = create_token(conn, "kill9")
-        before_pids = {
-            r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tiercare", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+        before_pids = {r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")}
+    server = subprocess.Popen([sys.executable, "-m", "tiercare", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/fhir/R4"
     headers = {"Authorization": f"Bearer {token}", "content-type": "application/fhir+json"}
     kept, lost = f"k{uuid.uuid4().hex[:8]}", f"l{uuid.uuid4().hex[:8]}"
@@ -90,8 +67,7 @@ def test_kill_9_during_a_transaction_bundle(committed_url, tmp_path):
                 busy = watch.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
                     "AND xact_start IS NOT NULL AND state IN ('idle in transaction', 'active') AND NOT (pid = ANY(%s))",
-                    (list(before_pids),),
-                ).fetchone()[0]
+                    (list(before_pids),)).fetchone()[0]
                 if busy:
                     break
                 time.sleep(0.01)
@@ -101,13 +77,8 @@ def test_kill_9_during_a_transaction_bundle(committed_url, tmp_path):
             time.sleep(0.5)  # PostgreSQL notices the dead client and rolls its transaction back
             assert _stored(watch, kept) == 5
             assert _stored(watch, lost) == 0
-            assert (
-                watch.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND state = 'idle in transaction'"
-                ).fetchone()[0]
-                == 0
-            )
+            assert watch.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND state = 'idle in transaction'").fetchone()[0] == 0
     finally:
         if server.poll() is None:
             server.kill()

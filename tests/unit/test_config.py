@@ -34,12 +34,8 @@ def test_bad_toml_is_one_clear_error(tmp_path):
 
 @pytest.mark.parametrize(
     ("key", "value", "field"),
-    [
-        ("TIERCARE_PORT", "http", "TIERCARE_PORT"),
-        ("TIERCARE_PORT", "70000", "TIERCARE_PORT"),
-        ("TIERCARE_LOG_LEVEL", "loud", "TIERCARE_LOG_LEVEL"),
-        ("TIERCARE_POOL_SIZE", "0", "TIERCARE_POOL_SIZE"),
-    ],
+    [("TIERCARE_PORT", "http", "TIERCARE_PORT"), ("TIERCARE_PORT", "70000", "TIERCARE_PORT"),
+     ("TIERCARE_LOG_LEVEL", "loud", "TIERCARE_LOG_LEVEL"), ("TIERCARE_POOL_SIZE", "0", "TIERCARE_POOL_SIZE")],
 )
 def test_invalid_values_name_the_variable(tmp_path, key, value, field):
     with pytest.raises(ConfigError, match=f"setting {field} is invalid"):
@@ -53,12 +49,8 @@ def test_unknown_keys_in_file_are_rejected(tmp_path):
 
 
 def test_secrets_are_masked(tmp_path):
-    s = load_settings(
-        env={
-            "TIERCARE_HOME": str(tmp_path),
-            "TIERCARE_DATABASE_URL": "postgresql://ann:s3cret@db.example:5432/tc",
-        }
-    )
+    s = load_settings(env={"TIERCARE_HOME": str(tmp_path),
+                           "TIERCARE_DATABASE_URL": "postgresql://ann:s3cret@db.example:5432/tc"})
     shown = s.masked()
     assert shown["database_url"] == "postgresql://ann:***@db.example:5432/tc"
     assert "s3cret" not in repr(s)

@@ -35,7 +35,5 @@ def test_every_command_has_help_and_docs():
 
 def test_every_setting_is_documented():
     text = (DOCS / "operations.md").read_text(encoding="utf-8")
-    missing = [
-        f"TIERCARE_{n.upper()}" for n in Settings.model_fields if f"`TIERCARE_{n.upper()}`" not in text
-    ]
+    missing = [f"TIERCARE_{n.upper()}" for n in Settings.model_fields if f"`TIERCARE_{n.upper()}`" not in text]
     assert not missing, f"undocumented settings: {missing}"

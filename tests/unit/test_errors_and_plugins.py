@@ -10,15 +10,9 @@ from tiercare.plugins import commands, load
 
 @pytest.mark.parametrize(
     ("cls", "status", "code"),
-    [
-        (errors.InvalidInput, 400, "invalid"),
-        (errors.NotFound, 404, "not-found"),
-        (errors.Gone, 410, "deleted"),
-        (errors.PreconditionFailed, 412, "conflict"),
-        (errors.Unprocessable, 422, "processing"),
-        (errors.Unauthorized, 401, "login"),
-        (errors.DatabaseUnavailable, 503, "transient"),
-    ],
+    [(errors.InvalidInput, 400, "invalid"), (errors.NotFound, 404, "not-found"), (errors.Gone, 410, "deleted"),
+     (errors.PreconditionFailed, 412, "conflict"), (errors.Unprocessable, 422, "processing"),
+     (errors.Unauthorized, 401, "login"), (errors.DatabaseUnavailable, 503, "transient")],
 )
 def test_errors_become_operation_outcomes(cls, status, code):
     resp = asyncio.run(tiercare_error(None, cls("bad thing", expression=["Patient.birthDate"])))  # type: ignore[arg-type]
@@ -26,9 +20,8 @@ def test_errors_become_operation_outcomes(cls, status, code):
     assert resp.media_type == "application/fhir+json"
     body = orjson.loads(resp.body)
     assert body["resourceType"] == "OperationOutcome"
-    assert body["issue"] == [
-        {"severity": "error", "code": code, "diagnostics": "bad thing", "expression": ["Patient.birthDate"]}
-    ]
+    assert body["issue"] == [{"severity": "error", "code": code, "diagnostics": "bad thing",
+                              "expression": ["Patient.birthDate"]}]
 
 
 def test_unexpected_errors_hide_details():

@@ -27,26 +27,10 @@ def call(router, method, path, body=None, headers=None):
 def test_versions_if_match_and_history():
     router, store = _router()
     pid = call(router, "POST", "Patient", {"resourceType": "Patient", "gender": "male"}).body["id"]
-    assert (
-        call(
-            router,
-            "PUT",
-            f"Patient/{pid}",
-            {"resourceType": "Patient", "gender": "female"},
-            {"if-match": 'W/"1"'},
-        ).status
-        == 200
-    )
-    assert (
-        call(
-            router,
-            "PUT",
-            f"Patient/{pid}",
-            {"resourceType": "Patient", "gender": "other"},
-            {"if-match": 'W/"1"'},
-        ).status
-        == 412
-    )
+    assert call(router, "PUT", f"Patient/{pid}", {"resourceType": "Patient", "gender": "female"},
+                {"if-match": 'W/"1"'}).status == 200
+    assert call(router, "PUT", f"Patient/{pid}", {"resourceType": "Patient", "gender": "other"},
+                {"if-match": 'W/"1"'}).status == 412
     assert call(router, "GET", f"Patient/{pid}/_history/1").body["gender"] == "male"
     hist = call(router, "GET", f"Patient/{pid}/_history").body
     assert [e["resource"]["meta"]["versionId"] for e in hist["entry"]] == ["2", "1"]
@@ -57,51 +41,19 @@ def test_versions_if_match_and_history():
 
 def test_transaction_all_or_nothing_and_urn_references():
     router, store = _router()
-    ok = call(
-        router,
-        "POST",
-        "",
-        {
-            "resourceType": "Bundle",
-            "type": "transaction",
-            "entry": [
-                {
-                    "fullUrl": "urn:uuid:a",
-                    "resource": {"resourceType": "Patient"},
-                    "request": {"method": "POST", "url": "Patient"},
-                },
-                {
-                    "resource": {
-                        "resourceType": "Encounter",
-                        "status": "finished",
-                        "class": {
-                            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                            "code": "AMB",
-                        },
-                        "subject": {"reference": "urn:uuid:a"},
-                    },
-                    "request": {"method": "POST", "url": "Encounter"},
-                },
-            ],
-        },
-    )
+    ok = call(router, "POST", "", {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:a", "resource": {"resourceType": "Patient"}, "request": {"method": "POST", "url": "Patient"}},
+        {"resource": {"resourceType": "Encounter", "status": "finished",
+                      "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+                      "subject": {"reference": "urn:uuid:a"}},
+         "request": {"method": "POST", "url": "Encounter"}}]})
     assert ok.status == 200
     pid = ok.body["entry"][0]["response"]["location"].split("/")[1]
     enc = [r for (rt, _), r in store.state.current.items() if rt == "Encounter"][0]
     assert enc.body["subject"]["reference"] == f"Patient/{pid}"
     before = dict(store.state.current)
-    bad = call(
-        router,
-        "POST",
-        "",
-        {
-            "resourceType": "Bundle",
-            "type": "transaction",
-            "entry": [
-                {"resource": {"resourceType": "Patient"}, "request": {"method": "POST", "url": "Patient"}},
-                {"request": {"method": "GET", "url": "Patient/missing"}},
-            ],
-        },
-    )
+    bad = call(router, "POST", "", {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": {"resourceType": "Patient"}, "request": {"method": "POST", "url": "Patient"}},
+        {"request": {"method": "GET", "url": "Patient/missing"}}]})
     assert bad.status == 404
     assert store.state.current == before

@@ -16,12 +16,8 @@ def test_parse_json_limits():
     assert parse_json(b'{"a": [1, {"b": 2}]}') == {"a": [1, {"b": 2}]}
     nested = b"[" * MAX_DEPTH + b"]" * MAX_DEPTH
     assert parse_json(nested)
-    for bad, reason in [
-        (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "nested deeper"),
-        (b"{", "not valid JSON"),
-        (b"\xff", "not valid"),
-        (b"  ", "empty"),
-    ]:
+    for bad, reason in [(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "nested deeper"),
+                        (b"{", "not valid JSON"), (b"\xff", "not valid"), (b"  ", "empty")]:
         with pytest.raises(InvalidInput, match=reason):
             parse_json(bad)
 
@@ -34,30 +30,18 @@ def test_etags_and_instants():
 
 
 def test_same_content_ignores_version_meta_only():
-    stored = {
-        "resourceType": "Patient",
-        "id": "p",
-        "meta": {"versionId": "2", "lastUpdated": "x"},
-        "gender": "male",
-    }
+    stored = {"resourceType": "Patient", "id": "p", "meta": {"versionId": "2", "lastUpdated": "x"}, "gender": "male"}
     assert _same_content(stored, {"resourceType": "Patient", "gender": "male"})
-    assert _same_content(
-        stored, {"resourceType": "Patient", "id": "p", "gender": "male", "meta": {"versionId": "9"}}
-    )
+    assert _same_content(stored, {"resourceType": "Patient", "id": "p", "gender": "male", "meta": {"versionId": "9"}})
     assert not _same_content(stored, {"resourceType": "Patient", "gender": "female"})
-    assert not _same_content(
-        stored, {"resourceType": "Patient", "gender": "male", "meta": {"tag": [{"code": "a"}]}}
-    )
+    assert not _same_content(stored, {"resourceType": "Patient", "gender": "male", "meta": {"tag": [{"code": "a"}]}})
 
 
 def test_bundle_reference_rewrite():
     ids = {"urn:uuid:1": "Patient/abc"}
     res = {"subject": {"reference": "urn:uuid:1"}, "x": [{"reference": "urn:uuid:2"}], "reference": 5}
-    assert _rewrite(res, ids) == {
-        "subject": {"reference": "Patient/abc"},
-        "x": [{"reference": "urn:uuid:2"}],
-        "reference": 5,
-    }
+    assert _rewrite(res, ids) == {"subject": {"reference": "Patient/abc"}, "x": [{"reference": "urn:uuid:2"}],
+                                  "reference": 5}
 
 
 def test_json_depth_ignores_brackets_inside_strings():

@@ -34,9 +34,7 @@ def test_golden_prefers_complete_then_recent_and_fills_gaps():
 
 
 def test_golden_skips_guardian_id_and_placeholder_name():
-    baby = member(
-        "a", {"name": "王某之子", "name_placeholder": True, "id_number": "X", "id_foreign": True}, 4, 9
-    )
+    baby = member("a", {"name": "王某之子", "name_placeholder": True, "id_number": "X", "id_foreign": True}, 4, 9)
     named = member("b", {"name": "王小明", "name_placeholder": False}, 1, 1)
     g = golden_record([baby, named])
     assert g["name"] == "王小明" and "id_number" not in g
@@ -52,33 +50,19 @@ def test_parameters_round_trip_and_defaults_are_usable():
 
 def test_garbage_has_no_keys_and_scores_nothing():
     bad = standardise_record(PersonRecord(record_id="g", name="😀😀", birth_date="2099-01-01"), today=TODAY)
-    good = standardise_record(
-        PersonRecord(record_id="x", name="王秀英", birth_date="1962-03-14", phones=("13987654321",)),
-        today=TODAY,
-    )
+    good = standardise_record(PersonRecord(record_id="x", name="王秀英", birth_date="1962-03-14",
+                                           phones=("13987654321",)), today=TODAY)
     assert blocking_keys(bad) == []
     assert score_candidates(bad, [good], default_params()) == []
     assert any(k.startswith("phone:") for k in blocking_keys(good))
 
 
 def test_scoring_one_pair_with_defaults():
-    rec = patient_record(
-        {
-            "resourceType": "Patient",
-            "id": "1",
-            "name": [{"text": "王秀英"}],
-            "gender": "female",
-            "birthDate": "1962-03-14",
-            "telecom": [{"system": "phone", "value": "13987654321"}],
-        }
-    )
+    rec = patient_record({"resourceType": "Patient", "id": "1", "name": [{"text": "王秀英"}], "gender": "female",
+                          "birthDate": "1962-03-14", "telecom": [{"system": "phone", "value": "13987654321"}]})
     a = standardise_record(rec, today=TODAY)
-    b = standardise_record(
-        PersonRecord(
-            record_id="2", name="王秀英", gender="female", birth_date="1962-03-14", phones=("13987654321",)
-        ),
-        today=TODAY,
-    )
+    b = standardise_record(PersonRecord(record_id="2", name="王秀英", gender="female", birth_date="1962-03-14",
+                                        phones=("13987654321",)), today=TODAY)
     (got,) = score_candidates(a, [b], default_params())
     assert got.record_id == "2" and got.levels["name"] == "exact" and got.levels["phone"] == "shared"
     assert match_grade(got.probability, {"thresholds": {"auto_link": 0.95, "review": 0.3}}) == "certain"

@@ -31,14 +31,8 @@ def create_app(container: Container) -> Starlette:
             with db.connection() as conn:
                 row = conn.execute("SHOW server_version").fetchone()
                 version = migrate.current_version(conn)
-            return {
-                "status": "ok",
-                "database": {
-                    "ok": True,
-                    "server_version": row[0] if row else None,
-                    "schema_version": version,
-                },
-            }
+            return {"status": "ok", "database": {"ok": True, "server_version": row[0] if row else None,
+                                                  "schema_version": version}}
         except (TierCareError, Exception) as exc:
             log.warning("health check: database unavailable (%s)", type(exc).__name__)
             return {"status": "unavailable", "database": {"ok": False}}

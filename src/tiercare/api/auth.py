@@ -37,11 +37,7 @@ class BearerAuth:
             return lookup_token(conn, token)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["path"] in PUBLIC_PATHS
-            or scope["path"].startswith(PUBLIC_PREFIXES)
-        ):
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS or scope["path"].startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, send)
             return
         header = b""
@@ -63,17 +59,9 @@ class BearerAuth:
                     self._cache[key] = (actor, now + CACHE_SECONDS)
         if actor is None:
             body = orjson.dumps(operation_outcome("a valid bearer token is required", "login"))
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 401,
-                    "headers": [
-                        (b"content-type", FHIR_JSON.encode()),
-                        (b"www-authenticate", b'Bearer realm="tiercare"'),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"content-type", FHIR_JSON.encode()), (b"www-authenticate", b'Bearer realm="tiercare"'),
+                (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})
             return
         scope["tiercare.actor"] = actor

@@ -16,26 +16,13 @@ log = logging.getLogger("tiercare.api")
 
 FHIR_JSON = "application/fhir+json"
 
-_HTTP_CODES = {
-    400: "invalid",
-    401: "login",
-    403: "forbidden",
-    404: "not-found",
-    405: "not-supported",
-    406: "not-supported",
-    409: "conflict",
-    410: "deleted",
-    412: "conflict",
-    413: "too-costly",
-    415: "not-supported",
-    422: "processing",
-    429: "throttled",
-}
+_HTTP_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
+               406: "not-supported", 409: "conflict", 410: "deleted", 412: "conflict", 413: "too-costly",
+               415: "not-supported", 422: "processing", 429: "throttled"}
 
 
-def operation_outcome(
-    message: str, code: str = "invalid", severity: str = "error", expression: list[str] | None = None
-) -> dict[str, Any]:
+def operation_outcome(message: str, code: str = "invalid", severity: str = "error",
+                      expression: list[str] | None = None) -> dict[str, Any]:
     issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": message}
     if expression:
         issue["expression"] = expression
@@ -48,18 +35,14 @@ def outcome_response(status: int, outcome: dict[str, Any], headers: dict[str, st
 
 async def tiercare_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TierCareError)
-    outcome = getattr(exc, "outcome", None) or operation_outcome(
-        exc.message, exc.code, expression=exc.expression
-    )
+    outcome = getattr(exc, "outcome", None) or operation_outcome(exc.message, exc.code, expression=exc.expression)
     return outcome_response(exc.status, outcome)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "exception")
-    return outcome_response(
-        exc.status_code, operation_outcome(str(exc.detail), code), dict(exc.headers or {})
-    )
+    return outcome_response(exc.status_code, operation_outcome(str(exc.detail), code), dict(exc.headers or {}))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -20,17 +20,8 @@ from tiercare.services.fhir_router import FhirRequest, FhirResponse, FhirRouter
 
 BASE = "/fhir/R4"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-INTERACTIONS = [
-    "read",
-    "vread",
-    "update",
-    "patch",
-    "delete",
-    "history-instance",
-    "history-type",
-    "create",
-    "search-type",
-]
+INTERACTIONS = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create",
+                "search-type"]
 
 
 def resource_capabilities(router: FhirRouter) -> list[dict[str, Any]]:
@@ -50,11 +41,8 @@ def resource_capabilities(router: FhirRouter) -> list[dict[str, Any]]:
             "conditionalDelete": "single",
         }
         if core.parse_search is not None:
-            entry["searchParam"] = [
-                {"name": p.name, "type": p.type}
-                for p in params.values()
-                if p.type != "special" and p.expression
-            ]
+            entry["searchParam"] = [{"name": p.name, "type": p.type} for p in params.values()
+                                    if p.type != "special" and p.expression]
             entry["searchInclude"] = ["*"]
             entry["searchRevInclude"] = ["*"]
         out.append(entry)
@@ -77,11 +65,9 @@ def build_router(container: Container) -> FhirRouter:
         cs = capability_statement(settings.public_base_url(), resources)
         rest = cs["rest"][0]
         rest["interaction"] = [{"code": "transaction"}, {"code": "batch"}, {"code": "history-system"}]
-        rest["operation"] = [
-            {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
-            {"name": "import", "definition": f"{base}/OperationDefinition/import"},
-            {"name": "match", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-match"},
-        ]
+        rest["operation"] = [{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
+                             {"name": "import", "definition": f"{base}/OperationDefinition/import"},
+                             {"name": "match", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-match"}]
         return cs
 
     router.capability = capability
@@ -105,12 +91,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def to_response(resp: FhirResponse) -> Response:
     content = b"" if resp.body is None else orjson.dumps(resp.body)
-    return Response(
-        content,
-        status_code=resp.status,
-        headers=resp.headers,
-        media_type=FHIR_JSON if resp.body is not None else None,
-    )
+    return Response(content, status_code=resp.status, headers=resp.headers,
+                    media_type=FHIR_JSON if resp.body is not None else None)
 
 
 def fhir_routes(container: Container) -> list[Route]:
@@ -121,14 +103,8 @@ def fhir_routes(container: Container) -> list[Route]:
         body = await read_body(request, limit) if request.method in ("POST", "PUT", "PATCH") else b""
         headers = {k.lower(): v for k, v in request.headers.items()}
         path = request.path_params.get("path", "")
-        req = FhirRequest(
-            request.method,
-            path,
-            request.query_params.multi_items(),
-            headers,
-            body,
-            request.scope.get("tiercare.actor", "anonymous"),
-        )
+        req = FhirRequest(request.method, path, request.query_params.multi_items(), headers, body,
+                          request.scope.get("tiercare.actor", "anonymous"))
         resp = await run_in_threadpool(router.handle, req)
         return to_response(resp)
 

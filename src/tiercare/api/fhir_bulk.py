@@ -36,32 +36,20 @@ def bulk_routes(container: Container, router: FhirRouter, base_path: str) -> lis
     db = container.database
     public_base = router.base
 
-    def _run(
-        job_id: str,
-        level: str,
-        group: str | None,
-        types: list[str] | None,
-        since: str | None,
-        actor: str,
-        request_url: str,
-    ) -> None:
+    def _run(job_id: str, level: str, group: str | None, types: list[str] | None, since: str | None,
+             actor: str, request_url: str) -> None:
         out = folder / job_id
         writer = NdjsonWriter(out)
         try:
             with db.connection() as conn:
                 fhir_jobs.set_status(conn, job_id, "in-progress")
-            export_resources(
-                router, writer.write, types=types, since=since, actor=actor, level=level, group_id=group
-            )
+            export_resources(router, writer.write, types=types, since=since, actor=actor, level=level,
+                             group_id=group)
             writer.close()
             when = datetime.now(UTC).isoformat(timespec="seconds")
             with db.connection() as conn:
-                fhir_jobs.set_status(
-                    conn,
-                    job_id,
-                    "completed",
-                    output=manifest(request_url, public_base, job_id, writer.counts, when),
-                )
+                fhir_jobs.set_status(conn, job_id, "completed",
+                                     output=manifest(request_url, public_base, job_id, writer.counts, when))
         except TierCareError as exc:
             writer.close()
             with db.connection() as conn:
@@ -80,10 +68,7 @@ def bulk_routes(container: Container, router: FhirRouter, base_path: str) -> lis
         for t in types or []:
             router.service.check_type(t)
         if "_outputFormat" in params and params["_outputFormat"] not in (
-            "application/fhir+ndjson",
-            "application/ndjson",
-            "ndjson",
-        ):
+                "application/fhir+ndjson", "application/ndjson", "ndjson"):
             raise InvalidInput("only NDJSON output (_outputFormat=application/fhir+ndjson) is supported")
         since = params.get("_since")
         if since:
@@ -91,29 +76,20 @@ def bulk_routes(container: Container, router: FhirRouter, base_path: str) -> lis
 
             parse_instant(since, "_since")
         group = request.path_params.get("id")
-        level = (
-            "group" if group else ("patient" if request.url.path.endswith("Patient/$export") else "system")
-        )
+        level = "group" if group else ("patient" if request.url.path.endswith("Patient/$export") else "system")
         job_id = uuid.uuid4().hex
         actor = request.scope.get("tiercare.actor", "anonymous")
         request_url = str(request.url)
 
         def _create() -> None:
             with db.connection() as conn:
-                fhir_jobs.create_job(
-                    conn, job_id, actor, {"level": level, "group": group, "types": types, "since": since}
-                )
+                fhir_jobs.create_job(conn, job_id, actor, {"level": level, "group": group, "types": types,
+                                                           "since": since})
 
         await run_in_threadpool(_create)
-        threading.Thread(
-            target=_run,
-            args=(job_id, level, group, types, since, actor, request_url),
-            daemon=True,
-            name=f"export-{job_id[:8]}",
-        ).start()
-        return Response(
-            status_code=202, headers={"Content-Location": f"{public_base}/$export-poll-status/{job_id}"}
-        )
+        threading.Thread(target=_run, args=(job_id, level, group, types, since, actor, request_url),
+                         daemon=True, name=f"export-{job_id[:8]}").start()
+        return Response(status_code=202, headers={"Content-Location": f"{public_base}/$export-poll-status/{job_id}"})
 
     def _job(job_id: str) -> dict[str, object]:
         if not _JOB.match(job_id):
@@ -127,11 +103,9 @@ def bulk_routes(container: Container, router: FhirRouter, base_path: str) -> lis
     async def status(request: Request) -> Response:
         job = await run_in_threadpool(_job, request.path_params["job"])
         if request.method == "DELETE":
-
             def _delete() -> None:
                 with db.connection() as conn:
                     fhir_jobs.delete_job(conn, str(job["id"]))
-
             await run_in_threadpool(_delete)
             return Response(status_code=202)
         if job["status"] in ("accepted", "in-progress"):
@@ -155,7 +129,8 @@ def bulk_routes(container: Container, router: FhirRouter, base_path: str) -> lis
 
         body = await read_body(request, container.settings.max_body_bytes)
         actor = request.scope.get("tiercare.actor", "anonymous")
-        lines = (("request", i, line) for i, line in enumerate(body.split(b"\n"), start=1) if line.strip())
+        lines = ((
+            "request", i, line) for i, line in enumerate(body.split(b"\n"), start=1) if line.strip())
         importer = BulkImporter(router.store, router.service)
         report = await run_in_threadpool(importer.run, lines, None, True, actor)
         status_code = 200 if not report.errors or report.loaded or report.unchanged else 400

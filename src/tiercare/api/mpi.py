@@ -83,16 +83,10 @@ def mpi_routes(container: Container) -> list[Route]:
             if record is None or link is None:
                 raise NotFound(f"Patient/{patient_id} is not in the client registry")
             person = store.person(link.person_id)
-            return {
-                "patient": f"Patient/{patient_id}",
-                **record,
-                "link": {"kind": link.kind, "score": link.score},
-                "person": {
-                    "id": person["id"],
-                    "enterprise_id": person["enterprise_id"],
-                    "golden": person["golden"],
-                },
-            }
+            return {"patient": f"Patient/{patient_id}", **record,
+                    "link": {"kind": link.kind, "score": link.score},
+                    "person": {"id": person["id"], "enterprise_id": person["enterprise_id"],
+                               "golden": person["golden"]}}
 
     async def reviews(request: Request) -> Response:
         q = request.query_params
@@ -110,9 +104,7 @@ def mpi_routes(container: Container) -> list[Route]:
         if not isinstance(decision, str):
             raise InvalidInput("the body needs a 'decision': 'accept' or 'reject'")
         actor = request.scope.get("tiercare.actor", "unknown")
-        got = await run_in_threadpool(
-            _decide, int(request.path_params["id"]), decision, actor, body.get("note")
-        )
+        got = await run_in_threadpool(_decide, int(request.path_params["id"]), decision, actor, body.get("note"))
         return JSONResponse(got)
 
     async def person(request: Request) -> Response:

@@ -13,15 +13,9 @@ def mpi() -> None:
 
 
 @mpi.command("link")
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the random pairs that estimate u."
-)
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Reference day for birth-date checks (default: today, UTC).",
-)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random pairs that estimate u.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Reference day for birth-date checks (default: today, UTC).")
 def link(seed: int, today: dt.datetime | None) -> None:
     """Deduplicate every Patient in the store into persons; re-running changes nothing."""
     from rich.console import Console
@@ -35,14 +29,8 @@ def link(seed: int, today: dt.datetime | None) -> None:
     container.database.upgrade()
     day = today.date() if today else dt.datetime.now(dt.UTC).date()
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -53,8 +41,6 @@ def link(seed: int, today: dt.datetime | None) -> None:
         with container.database.connect() as conn:
             report = link_all(PgMpiStore(conn), today=day, seed=seed, progress=progress)
             conn.commit()
-    click.echo(
-        f"{report.records} Patients ({report.linkable} linkable), {report.candidate_pairs} candidate pairs; "
-        f"{report.persons} persons ({report.new_persons} new), {report.moved} relinked, "
-        f"{report.manual_kept} manual links kept, {report.reviews} pairs for review"
-    )
+    click.echo(f"{report.records} Patients ({report.linkable} linkable), {report.candidate_pairs} candidate pairs; "
+               f"{report.persons} persons ({report.new_persons} new), {report.moved} relinked, "
+               f"{report.manual_kept} manual links kept, {report.reviews} pairs for review")

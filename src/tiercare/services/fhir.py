@@ -66,9 +66,7 @@ class FhirCore:
 @cache
 def patient_compartment() -> dict[str, tuple[str, ...]]:
     """Resource type -> the parameters linking it to a Patient (R4 CompartmentDefinition)."""
-    raw = json.loads(
-        resources.files("tiercare.services").joinpath("data", "patient_compartment.json").read_text()
-    )
+    raw = json.loads(resources.files("tiercare.services").joinpath("data", "patient_compartment.json").read_text())
     return {k: tuple(v) for k, v in raw.items() if not k.startswith("_")}
 
 
@@ -92,7 +90,7 @@ def parse_etag(value: str) -> int:
         v = v[2:]
     v = v.strip('"')
     if not v.isdigit():
-        raise InvalidInput('If-Match must be a version ETag such as W/"3"')
+        raise InvalidInput("If-Match must be a version ETag such as W/\"3\"")
     return int(v)
 
 
@@ -117,9 +115,7 @@ class FhirService:
         if not ID_RE.match(id):
             raise InvalidInput("resource id must match [A-Za-z0-9-.]{1,64}")
 
-    def prepare(
-        self, resource_type: str, body: Any, id: str, version: int, ts: datetime
-    ) -> tuple[Resource, Any]:
+    def prepare(self, resource_type: str, body: Any, id: str, version: int, ts: datetime) -> tuple[Resource, Any]:
         """Check the body, set id and meta, validate, extract the search index."""
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object (a FHIR resource)")
@@ -132,24 +128,13 @@ class FhirService:
         meta["versionId"] = str(version)
         meta["lastUpdated"] = instant(ts)
         resource["meta"] = meta
-        issues = [
-            i for i in self.core.validate(resource) if getattr(i, "severity", "error") in ("error", "fatal")
-        ]
+        issues = [i for i in self.core.validate(resource) if getattr(i, "severity", "error") in ("error", "fatal")]
         if issues:
             raise OutcomeError(
                 f"{resource_type} is invalid: {len(issues)} problem(s), first at {issues[0].path}",
-                {
-                    "resourceType": "OperationOutcome",
-                    "issue": [
-                        {
-                            "severity": i.severity,
-                            "code": i.code,
-                            "diagnostics": i.message,
-                            "expression": [i.path],
-                        }
-                        for i in issues
-                    ],
-                },
+                {"resourceType": "OperationOutcome", "issue": [
+                    {"severity": i.severity, "code": i.code, "diagnostics": i.message, "expression": [i.path]}
+                    for i in issues]},
             )
         index = self.core.extract_index(resource) if self.core.extract_index else None
         return resource, index
@@ -179,16 +164,8 @@ class FhirService:
         return got
 
     # ---- writes ------------------------------------------------------------------------
-    def create(
-        self,
-        s: FhirSession,
-        resource_type: str,
-        body: Any,
-        *,
-        if_none_exist: str | None = None,
-        id: str | None = None,
-        sink: list[WriteOp] | None = None,
-    ) -> tuple[StoredResource, bool]:
+    def create(self, s: FhirSession, resource_type: str, body: Any, *, if_none_exist: str | None = None,
+               id: str | None = None, sink: list[WriteOp] | None = None) -> tuple[StoredResource, bool]:
         """create (http.html#create), server-assigned id; conditional with If-None-Exist:
         0 match -> create, 1 -> return it (no write), >1 -> 412."""
         self.check_type(resource_type)
@@ -205,17 +182,8 @@ class FhirService:
         self._emit(s, op, sink)
         return StoredResource(resource_type, new_id, 1, ts, False, resource, "POST"), True
 
-    def update(
-        self,
-        s: FhirSession,
-        resource_type: str,
-        id: str,
-        body: Any,
-        *,
-        if_match: str | None = None,
-        sink: list[WriteOp] | None = None,
-        method: str = "PUT",
-    ) -> tuple[StoredResource, bool]:
+    def update(self, s: FhirSession, resource_type: str, id: str, body: Any, *, if_match: str | None = None,
+               sink: list[WriteOp] | None = None, method: str = "PUT") -> tuple[StoredResource, bool]:
         """update (http.html#update). Create-on-update is allowed (client-assigned id, 201).
         If-Match W/"n" must name the current version or the answer is 412."""
         self.check_type(resource_type)
@@ -227,23 +195,20 @@ class FhirService:
             want = parse_etag(if_match)
             have = cur.version if cur is not None and not cur.deleted else 0
             if cur is None or want != cur.version:
-                raise PreconditionFailed(f"{resource_type}/{id} is at version {have}, not {want} (If-Match)")
+                raise PreconditionFailed(
+                    f"{resource_type}/{id} is at version {have}, not {want} (If-Match)")
         version = (cur.version if cur else 0) + 1
         if cur is not None and not cur.deleted and isinstance(body, dict) and _same_content(cur.body, body):
             return cur, False  # no-op update: no new version (keeps re-imports idempotent)
         ts = self.clock()
         resource, index = self.prepare(resource_type, body, id, version, ts)
-        op = WriteOp(
-            resource_type, id, version, ts, method, resource, index=index, expect_version=version - 1
-        )
+        op = WriteOp(resource_type, id, version, ts, method, resource, index=index,
+                     expect_version=version - 1)
         self._emit(s, op, sink)
-        return StoredResource(
-            resource_type, id, version, ts, False, resource, method
-        ), cur is None or cur.deleted
+        return StoredResource(resource_type, id, version, ts, False, resource, method), cur is None or cur.deleted
 
-    def conditional_update(
-        self, s: FhirSession, resource_type: str, query: str, body: Any, *, if_match: str | None = None
-    ) -> tuple[StoredResource, bool]:
+    def conditional_update(self, s: FhirSession, resource_type: str, query: str, body: Any, *,
+                           if_match: str | None = None) -> tuple[StoredResource, bool]:
         """Conditional update (http.html#cond-update): 0 match -> create, 1 -> update it, >1 -> 412."""
         self.check_type(resource_type)
         s.lock(f"cond:{resource_type}?{query}")
@@ -257,9 +222,8 @@ class FhirService:
             return self.update(s, resource_type, str(body_id), body)
         return self.create(s, resource_type, body)
 
-    def patch(
-        self, s: FhirSession, resource_type: str, id: str, patch: Any, *, if_match: str | None = None
-    ) -> tuple[StoredResource, bool]:
+    def patch(self, s: FhirSession, resource_type: str, id: str, patch: Any, *,
+              if_match: str | None = None) -> tuple[StoredResource, bool]:
         """JSON Patch (http.html#patch, RFC 6902) applied to the current version."""
         cur = self.read(s, resource_type, id)
         if not isinstance(patch, list):
@@ -272,9 +236,8 @@ class FhirService:
             raise Unprocessable(f"the JSON Patch cannot be applied: {str(exc)[:120]}") from None
         return self.update(s, resource_type, id, patched, if_match=f'W/"{cur.version}"', method="PATCH")
 
-    def delete(
-        self, s: FhirSession, resource_type: str, id: str, *, sink: list[WriteOp] | None = None
-    ) -> StoredResource | None:
+    def delete(self, s: FhirSession, resource_type: str, id: str, *,
+               sink: list[WriteOp] | None = None) -> StoredResource | None:
         """delete (http.html#delete): a new, deleted version; deleting twice is a no-op (204)."""
         self.check_type(resource_type)
         self.check_id(id)
@@ -282,16 +245,8 @@ class FhirService:
         if cur is None or cur.deleted:
             return None
         ts = self.clock()
-        op = WriteOp(
-            resource_type,
-            id,
-            cur.version + 1,
-            ts,
-            "DELETE",
-            cur.body or {},
-            deleted=True,
-            expect_version=cur.version,
-        )
+        op = WriteOp(resource_type, id, cur.version + 1, ts, "DELETE", cur.body or {}, deleted=True,
+                     expect_version=cur.version)
         self._emit(s, op, sink)
         return StoredResource(resource_type, id, cur.version + 1, ts, True, None, "DELETE")
 
@@ -304,9 +259,8 @@ class FhirService:
             listener(s, op)
 
     # ---- history and search ------------------------------------------------------------
-    def history(
-        self, s: FhirSession, resource_type: str | None, id: str | None, params: list[tuple[str, str]]
-    ) -> HistoryPage:
+    def history(self, s: FhirSession, resource_type: str | None, id: str | None,
+                params: list[tuple[str, str]]) -> HistoryPage:
         """history (http.html#history) newest first; _since, _count, and a cursor for paging."""
         if resource_type is not None:
             self.check_type(resource_type)
@@ -330,9 +284,8 @@ class FhirService:
             raise TierCareError("search is not available: the FHIR core has no search parser")
         return self.core.parse_search(resource_type, params, strict)
 
-    def search(
-        self, s: FhirSession, resource_type: str, params: list[tuple[str, str]], *, strict: bool
-    ) -> tuple[SearchPage, Any]:
+    def search(self, s: FhirSession, resource_type: str, params: list[tuple[str, str]], *,
+               strict: bool) -> tuple[SearchPage, Any]:
         cursor = next((v for k, v in params if k == "_cursor"), None)
         query = self.parse(resource_type, [(k, v) for k, v in params if k != "_cursor"], strict)
         return s.search(query, cursor=cursor), query

@@ -58,17 +58,11 @@ class ImportReport:
         return self.created + self.updated
 
     def outcome(self, max_issues: int = 100) -> dict[str, Any]:
-        issues: list[dict[str, Any]] = [
-            {
-                "severity": "information",
-                "code": "informational",
-                "diagnostics": f"{self.lines} lines: {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {len(self.errors)} rejected",
-            }
-        ]
-        issues += [
-            {"severity": "error", "code": "invalid", "diagnostics": str(e)} for e in self.errors[:max_issues]
-        ]
+        issues: list[dict[str, Any]] = [{
+            "severity": "information", "code": "informational",
+            "diagnostics": f"{self.lines} lines: {self.created} created, {self.updated} updated, "
+                           f"{self.unchanged} unchanged, {len(self.errors)} rejected"}]
+        issues += [{"severity": "error", "code": "invalid", "diagnostics": str(e)} for e in self.errors[:max_issues]]
         return {"resourceType": "OperationOutcome", "issue": issues}
 
 
@@ -110,9 +104,7 @@ def prepare_lines(service: FhirService, chunk: list[Line]) -> list[Prepared]:
                     raise TierCareError("id must be a string")
                 service.check_id(resource["id"])
             else:
-                resource["id"] = str(
-                    uuid.uuid5(_NS, orjson.dumps(resource, option=orjson.OPT_SORT_KEYS).decode())
-                )
+                resource["id"] = str(uuid.uuid5(_NS, orjson.dumps(resource, option=orjson.OPT_SORT_KEYS).decode()))
             prepared, index = service.prepare(rt, resource, resource["id"], 1, _EPOCH)
             out.append((line, prepared, index, None))
         except TierCareError as exc:
@@ -125,9 +117,7 @@ class BulkImporter:
     processes (parsing, validation and index extraction are CPU-bound Python) while the
     main process writes the previous batch."""
 
-    def __init__(
-        self, store: FhirStore, service: FhirService, *, batch_size: int = 1000, workers: int = 1
-    ) -> None:
+    def __init__(self, store: FhirStore, service: FhirService, *, batch_size: int = 1000, workers: int = 1) -> None:
         self.store = store
         self.service = service
         self.batch_size = batch_size
@@ -151,9 +141,7 @@ class BulkImporter:
         from concurrent.futures import Future, ProcessPoolExecutor
         from multiprocessing import get_context
 
-        with ProcessPoolExecutor(
-            self.workers, mp_context=get_context("spawn"), initializer=_init_worker
-        ) as pool:
+        with ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
             pending: list[tuple[Future[list[Prepared]], int]] = []
             for chunk in chunks():
                 pending.append((pool.submit(_prepare_chunk, chunk), sum(len(x[2]) for x in chunk)))
@@ -163,13 +151,8 @@ class BulkImporter:
             for fut, size in pending:
                 yield fut.result(), size
 
-    def run(
-        self,
-        lines: Iterable[Line],
-        progress: Callable[[int, int], None] | None = None,
-        analyze: bool = True,
-        actor: str = "cli",
-    ) -> ImportReport:
+    def run(self, lines: Iterable[Line], progress: Callable[[int, int], None] | None = None,
+            analyze: bool = True, actor: str = "cli") -> ImportReport:
         """Load ``lines``; ``progress(lines_done, bytes_done)`` is called after each batch."""
         report = ImportReport()
         done_bytes = 0
@@ -211,18 +194,8 @@ class BulkImporter:
                 version = (cur.version if cur else 0) + 1
                 res["meta"]["versionId"] = str(version)
                 res["meta"]["lastUpdated"] = stamp
-                ops.append(
-                    WriteOp(
-                        key[0],
-                        key[1],
-                        version,
-                        ts,
-                        "PUT" if cur else "POST",
-                        res,
-                        index=index,
-                        expect_version=version - 1,
-                    )
-                )
+                ops.append(WriteOp(key[0], key[1], version, ts, "PUT" if cur else "POST", res,
+                                   index=index, expect_version=version - 1))
                 if cur is None:
                     report.created += 1
                 else:

@@ -49,9 +49,8 @@ def _request_of(entry: Any, i: int) -> tuple[str, str, dict[str, Any]]:
     method = str(request.get("method", "")).upper()
     url = request.get("url")
     if method not in _ORDER or not isinstance(url, str) or not url:
-        raise InvalidInput(
-            f"Bundle.entry[{i}].request needs a method and a url", expression=[f"Bundle.entry[{i}].request"]
-        )
+        raise InvalidInput(f"Bundle.entry[{i}].request needs a method and a url",
+                           expression=[f"Bundle.entry[{i}].request"])
     return method, url, request
 
 
@@ -61,23 +60,16 @@ def _batch(router: FhirRouter, req: FhirRequest, entries: list[Any]) -> FhirResp
         try:
             method, url, request = _request_of(entry, i)
             parts = urlsplit(url)
-            headers = {
-                k: v
-                for k, v in (
-                    ("if-match", request.get("ifMatch")),
-                    ("if-none-exist", request.get("ifNoneExist")),
-                    ("prefer", req.headers.get("prefer")),
-                )
-                if v
-            }
+            headers = {k: v for k, v in (("if-match", request.get("ifMatch")),
+                                         ("if-none-exist", request.get("ifNoneExist")),
+                                         ("prefer", req.headers.get("prefer"))) if v}
             body = b""
             if "resource" in entry:
                 import orjson
 
                 body = orjson.dumps(entry["resource"])
-            sub = FhirRequest(
-                method, parts.path, parse_qsl(parts.query, keep_blank_values=True), headers, body, req.actor
-            )
+            sub = FhirRequest(method, parts.path, parse_qsl(parts.query, keep_blank_values=True), headers, body,
+                              req.actor)
             resp = router.handle(sub)
         except TierCareError as exc:
             resp = error_response(exc)
@@ -138,9 +130,7 @@ def _transaction(router: FhirRouter, req: FhirRequest, entries: list[Any]) -> Fh
                     if len(found) > 1:
                         from tiercare.core.errors import PreconditionFailed
 
-                        raise PreconditionFailed(
-                            f"Bundle.entry[{i}] ifNoneExist matches {len(found)} resources"
-                        )
+                        raise PreconditionFailed(f"Bundle.entry[{i}] ifNoneExist matches {len(found)} resources")
                     if found:
                         existing[i] = found[0]
                         if isinstance(full, str):
@@ -163,9 +153,8 @@ def _transaction(router: FhirRouter, req: FhirRequest, entries: list[Any]) -> Fh
                     raise InvalidInput(f"Bundle.entry[{i}]: {path} appears twice in the transaction")
                 seen.add(target)
             try:
-                results[i] = _tx_entry(
-                    router, s, req, method, path, parts.query, request, entry, sink, ids, existing.get(i)
-                )
+                results[i] = _tx_entry(router, s, req, method, path, parts.query, request, entry, sink, ids,
+                                       existing.get(i))
             except TierCareError as exc:
                 exc.message = f"Bundle.entry[{i}]: {exc.message}"
                 raise
@@ -177,19 +166,9 @@ def _transaction(router: FhirRouter, req: FhirRequest, entries: list[Any]) -> Fh
     return FhirResponse(200, {"resourceType": "Bundle", "type": "transaction-response", "entry": out})
 
 
-def _tx_entry(
-    router: FhirRouter,
-    s: FhirSession,
-    req: FhirRequest,
-    method: str,
-    path: str,
-    query: str,
-    request: dict[str, Any],
-    entry: dict[str, Any],
-    sink: list[WriteOp],
-    ids: dict[str, str],
-    found: StoredResource | None,
-) -> FhirResponse:
+def _tx_entry(router: FhirRouter, s: FhirSession, req: FhirRequest, method: str, path: str, query: str,
+              request: dict[str, Any], entry: dict[str, Any], sink: list[WriteOp], ids: dict[str, str],
+              found: StoredResource | None) -> FhirResponse:
     service = router.service
     parts = path.split("/")
     rt = parts[0]
@@ -215,9 +194,7 @@ def _tx_entry(
         router._audit(s, req, "create" if created else "read", rt, got.id)
     elif method == "PUT":
         if len(parts) == 2:
-            got, created = service.update(
-                s, rt, parts[1], resource, if_match=request.get("ifMatch"), sink=sink
-            )
+            got, created = service.update(s, rt, parts[1], resource, if_match=request.get("ifMatch"), sink=sink)
         else:
             if sink:
                 s.write(sink)
@@ -227,17 +204,13 @@ def _tx_entry(
     else:  # PATCH: the Binary/Parameters forms are not supported; a JSON Patch array in resource.data is
         raise InvalidInput("PATCH inside a Bundle is not supported (use PATCH on the resource)")
     status = 201 if created else 200
-    headers = {
-        "ETag": got.etag,
-        "Location": f"{rt}/{got.id}/_history/{got.version}",
-        "Last-Modified": instant(got.last_updated),
-    }
+    headers = {"ETag": got.etag, "Location": f"{rt}/{got.id}/_history/{got.version}",
+               "Last-Modified": instant(got.last_updated)}
     return FhirResponse(status, got.body if want_body else None, headers)
 
 
-def _tx_get(
-    router: FhirRouter, s: FhirSession, req: FhirRequest, parts: list[str], params: list[tuple[str, str]]
-) -> FhirResponse:
+def _tx_get(router: FhirRouter, s: FhirSession, req: FhirRequest, parts: list[str],
+            params: list[tuple[str, str]]) -> FhirResponse:
     """A GET inside a transaction runs in the same session, so it sees the bundle's writes."""
     service = router.service
     rt = parts[0]

@@ -16,16 +16,8 @@ from tiercare.services.fhir import parse_instant, patient_compartment
 from tiercare.services.fhir_router import FhirRouter
 
 
-def export_resources(
-    router: FhirRouter,
-    write: Callable[[str, bytes], None],
-    *,
-    types: Sequence[str] | None,
-    since: str | None,
-    actor: str,
-    level: str = "system",
-    group_id: str | None = None,
-) -> int:
+def export_resources(router: FhirRouter, write: Callable[[str, bytes], None], *, types: Sequence[str] | None,
+                     since: str | None, actor: str, level: str = "system", group_id: str | None = None) -> int:
     """Stream the selected resources to ``write(type, ndjson_line)``; return how many."""
     service = router.service
     since_ts = parse_instant(since, "_since") if since else None
@@ -45,12 +37,9 @@ def export_resources(
                 if not group_id:
                     raise InvalidInput("a Group export needs the group id")
                 group = service.read(s, "Group", group_id).body or {}
-                patients = [
-                    m["entity"]["reference"].split("/", 1)[1]
-                    for m in group.get("member", [])
-                    if isinstance(m, dict)
-                    and str(m.get("entity", {}).get("reference", "")).startswith("Patient/")
-                ]
+                patients = [m["entity"]["reference"].split("/", 1)[1] for m in group.get("member", [])
+                            if isinstance(m, dict) and str(m.get("entity", {}).get("reference", "")).startswith(
+                                "Patient/")]
             ids = s.compartment_ids(wanted, compartment, patients)  # type: ignore[attr-defined]
         for res in s.iter_current(wanted, since=since_ts, ids=ids):
             write(res.resource_type, orjson.dumps(res.body))
@@ -65,9 +54,7 @@ def manifest(request_url: str, base: str, job: str, counts: dict[str, int], when
         "transactionTime": when,
         "request": request_url,
         "requiresAccessToken": True,
-        "output": [
-            {"type": t, "url": f"{base}/$export-file/{job}/{t}.ndjson", "count": c}
-            for t, c in sorted(counts.items())
-        ],
+        "output": [{"type": t, "url": f"{base}/$export-file/{job}/{t}.ndjson", "count": c}
+                   for t, c in sorted(counts.items())],
         "error": [],
     }

@@ -38,14 +38,8 @@ class MemoryFhirSession:
         return {k: v for k in keys if (v := self.state.current.get(k)) is not None}
 
     def version(self, resource_type: str, id: str, version: int) -> StoredResource | None:
-        return next(
-            (
-                h
-                for h in self.state.history
-                if (h.resource_type, h.id, h.version) == (resource_type, id, version)
-            ),
-            None,
-        )
+        return next((h for h in self.state.history
+                     if (h.resource_type, h.id, h.version) == (resource_type, id, version)), None)
 
     def write(self, ops: Sequence[WriteOp]) -> None:
         for op in ops:  # check every guard before changing anything (all or nothing)
@@ -55,29 +49,12 @@ class MemoryFhirSession:
         for op in ops:
             body = copy.deepcopy(op.body)
             self.state.current[(op.resource_type, op.id)] = StoredResource(
-                op.resource_type, op.id, op.version, op.last_updated, op.deleted, body, op.method
-            )
-            self.state.history.append(
-                StoredResource(
-                    op.resource_type,
-                    op.id,
-                    op.version,
-                    op.last_updated,
-                    op.deleted,
-                    None if op.deleted else body,
-                    op.method,
-                )
-            )
+                op.resource_type, op.id, op.version, op.last_updated, op.deleted, body, op.method)
+            self.state.history.append(StoredResource(op.resource_type, op.id, op.version, op.last_updated,
+                                                     op.deleted, None if op.deleted else body, op.method))
 
-    def history(
-        self,
-        resource_type: str | None,
-        id: str | None,
-        *,
-        since: datetime | None,
-        count: int,
-        cursor: str | None,
-    ) -> HistoryPage:
+    def history(self, resource_type: str | None, id: str | None, *, since: datetime | None,
+                count: int, cursor: str | None) -> HistoryPage:
         start = len(self.state.history)
         if cursor is not None:
             if not cursor.isdigit():
@@ -105,27 +82,15 @@ class MemoryFhirSession:
     def lock(self, key: str) -> None:
         return None
 
-    def audit(
-        self,
-        actor: str,
-        action: str,
-        resource_type: str | None,
-        resource_id: str | None,
-        outcome: int = 0,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
+    def audit(self, actor: str, action: str, resource_type: str | None, resource_id: str | None,
+              outcome: int = 0, detail: dict[str, Any] | None = None) -> None:
         self.state.audit.append((actor, action, resource_type, resource_id, outcome, detail))
 
-    def iter_current(
-        self, types: Sequence[str], *, since: datetime | None, ids: dict[str, set[str]] | None = None
-    ) -> Iterator[StoredResource]:
+    def iter_current(self, types: Sequence[str], *, since: datetime | None,
+                     ids: dict[str, set[str]] | None = None) -> Iterator[StoredResource]:
         for (rt, rid), res in sorted(self.state.current.items()):
-            if (
-                rt in types
-                and not res.deleted
-                and (since is None or res.last_updated >= since)
-                and (ids is None or rid in ids.get(rt, set()))
-            ):
+            if rt in types and not res.deleted and (since is None or res.last_updated >= since) \
+                    and (ids is None or rid in ids.get(rt, set())):
                 yield res
 
 

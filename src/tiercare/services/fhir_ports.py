@@ -75,34 +75,19 @@ class FhirSession(Protocol):
         """Write the versions; raise tiercare.core.errors.PreconditionFailed when an
         ``expect_version`` does not hold (someone else wrote first)."""
 
-    def history(
-        self,
-        resource_type: str | None,
-        id: str | None,
-        *,
-        since: datetime | None,
-        count: int,
-        cursor: str | None,
-    ) -> HistoryPage: ...
+    def history(self, resource_type: str | None, id: str | None, *, since: datetime | None,
+                count: int, cursor: str | None) -> HistoryPage: ...
 
     def search(self, query: Any, *, cursor: str | None = None) -> SearchPage: ...
 
     def lock(self, key: str) -> None:
         """Serialise concurrent work on ``key`` until the session ends (conditional create)."""
 
-    def audit(
-        self,
-        actor: str,
-        action: str,
-        resource_type: str | None,
-        resource_id: str | None,
-        outcome: int = 0,
-        detail: dict[str, Any] | None = None,
-    ) -> None: ...
+    def audit(self, actor: str, action: str, resource_type: str | None, resource_id: str | None,
+              outcome: int = 0, detail: dict[str, Any] | None = None) -> None: ...
 
-    def iter_current(
-        self, types: Sequence[str], *, since: datetime | None, ids: dict[str, set[str]] | None = None
-    ) -> Iterator[StoredResource]: ...
+    def iter_current(self, types: Sequence[str], *, since: datetime | None,
+                     ids: dict[str, set[str]] | None = None) -> Iterator[StoredResource]: ...
 
 
 class FhirStore(Protocol):

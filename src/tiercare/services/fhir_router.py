@@ -47,10 +47,8 @@ class FhirResponse:
 
 
 def outcome(message: str, code: str = "invalid", severity: str = "error") -> dict[str, Any]:
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": severity, "code": code, "diagnostics": message}],
-    }
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": severity, "code": code,
+                                                          "diagnostics": message}]}
 
 
 def error_response(exc: TierCareError) -> FhirResponse:
@@ -82,11 +80,7 @@ def parse_json(raw: bytes) -> Any:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         msg = str(exc)
-        reason = (
-            "is not valid UTF-8"
-            if "utf-8" in msg.lower() or "surrogate" in msg.lower()
-            else "is not valid JSON"
-        )
+        reason = "is not valid UTF-8" if "utf-8" in msg.lower() or "surrogate" in msg.lower() else "is not valid JSON"
         raise InvalidInput(f"the request body {reason}") from None
     if json_depth(raw) > MAX_DEPTH:
         raise InvalidInput(f"the JSON is nested deeper than {MAX_DEPTH} levels")
@@ -101,36 +95,10 @@ def http_date(res: StoredResource) -> str:
 # Fallback when the core has no summary.summarize: elements kept by _summary=true in
 # addition to the mandatory ones (R4 search.html#summary), a fixed list of common ones.
 _SUMMARY_ALWAYS = ("resourceType", "id", "meta", "implicitRules")
-_SUMMARY_COMMON = (
-    "identifier",
-    "status",
-    "code",
-    "subject",
-    "patient",
-    "name",
-    "gender",
-    "birthDate",
-    "active",
-    "category",
-    "effectiveDateTime",
-    "period",
-    "class",
-    "type",
-    "intent",
-    "authoredOn",
-    "clinicalStatus",
-    "verificationStatus",
-    "onsetDateTime",
-    "issued",
-    "date",
-    "title",
-    "url",
-    "version",
-    "valueQuantity",
-    "valueCodeableConcept",
-    "valueString",
-    "encounter",
-)
+_SUMMARY_COMMON = ("identifier", "status", "code", "subject", "patient", "name", "gender", "birthDate", "active",
+                   "category", "effectiveDateTime", "period", "class", "type", "intent", "authoredOn",
+                   "clinicalStatus", "verificationStatus", "onsetDateTime", "issued", "date", "title", "url",
+                   "version", "valueQuantity", "valueCodeableConcept", "valueString", "encounter")
 
 
 def shape(resource: dict[str, Any], summary: str | None, elements: Sequence[str] | None) -> dict[str, Any]:
@@ -159,15 +127,8 @@ def shape(resource: dict[str, Any], summary: str | None, elements: Sequence[str]
 class FhirRouter:
     """Dispatch FHIR REST interactions (http.html) to the use cases."""
 
-    def __init__(
-        self,
-        store: FhirStore,
-        service: FhirService,
-        base_url: str,
-        *,
-        strict_default: bool = False,
-        capability: Callable[[], dict[str, Any]] | None = None,
-    ) -> None:
+    def __init__(self, store: FhirStore, service: FhirService, base_url: str, *, strict_default: bool = False,
+                 capability: Callable[[], dict[str, Any]] | None = None) -> None:
         self.store = store
         self.service = service
         self.base = base_url.rstrip("/")
@@ -257,11 +218,9 @@ class FhirRouter:
                 gone = self.service.delete(s, rt, id)
                 self._audit(s, req, "delete", rt, id)
                 headers = {"ETag": gone.etag} if gone else {}
-                return FhirResponse(
-                    204 if gone is None else 200,
-                    None if gone is None else outcome(f"{rt}/{id} deleted", "informational", "information"),
-                    headers,
-                )
+                return FhirResponse(204 if gone is None else 200,
+                                    None if gone is None else outcome(f"{rt}/{id} deleted", "informational",
+                                                                      "information"), headers)
         raise NotSupported(f"{m} on a resource instance is not supported")
 
     def _create(self, req: FhirRequest, rt: str) -> FhirResponse:
@@ -280,9 +239,8 @@ class FhirRouter:
             raise InvalidInput(f"a conditional {what} needs search parameters (or use {rt}/id)")
         with self.store.session() as s:
             if what == "update":
-                got, created = self.service.conditional_update(
-                    s, rt, query, parse_json(req.body), if_match=req.headers.get("if-match")
-                )
+                got, created = self.service.conditional_update(s, rt, query, parse_json(req.body),
+                                                               if_match=req.headers.get("if-match"))
                 self._audit(s, req, "update", rt, got.id)
                 return self.resource_response(201 if created else 200, got, req, location=created)
             found = self.service.conditional_match(s, rt, query)
@@ -306,24 +264,16 @@ class FhirRouter:
             links.append({"relation": "next", "url": self._url(path, [*own, ("_cursor", page.next_cursor)])})
         entries = []
         for e in page.entries:
-            entry: dict[str, Any] = {
-                "fullUrl": f"{self.base}/{e.resource_type}/{e.id}",
-                "request": {
-                    "method": e.method if e.method != "PATCH" else "PUT",
-                    "url": f"{e.resource_type}/{e.id}" if e.method != "POST" else e.resource_type,
-                },
-                "response": {
-                    "status": "410" if e.deleted else "200",
-                    "etag": e.etag,
-                    "lastModified": instant(e.last_updated),
-                },
-            }
+            entry: dict[str, Any] = {"fullUrl": f"{self.base}/{e.resource_type}/{e.id}",
+                                     "request": {"method": e.method if e.method != "PATCH" else "PUT",
+                                                 "url": f"{e.resource_type}/{e.id}" if e.method != "POST"
+                                                 else e.resource_type},
+                                     "response": {"status": "410" if e.deleted else "200", "etag": e.etag,
+                                                  "lastModified": instant(e.last_updated)}}
             if e.body is not None and not e.deleted:
                 entry["resource"] = e.body
             entries.append(entry)
-        return FhirResponse(
-            200, {"resourceType": "Bundle", "type": "history", "link": links, "entry": entries}
-        )
+        return FhirResponse(200, {"resourceType": "Bundle", "type": "history", "link": links, "entry": entries})
 
     def _search(self, req: FhirRequest, rt: str, params: list[tuple[str, str]]) -> FhirResponse:
         for k, _ in params:
@@ -335,9 +285,7 @@ class FhirRouter:
             self._audit(s, req, "search", rt, None, {"matches": len(page.matches)})
         return FhirResponse(200, self.searchset(rt, params, page, query))
 
-    def searchset(
-        self, rt: str, params: list[tuple[str, str]], page: SearchPage, query: Any
-    ) -> dict[str, Any]:
+    def searchset(self, rt: str, params: list[tuple[str, str]], page: SearchPage, query: Any) -> dict[str, Any]:
         summary = getattr(query, "summary", None)
         elements = getattr(query, "elements", None)
         own = [(k, v) for k, v in params if k != "_cursor"]
@@ -345,9 +293,7 @@ class FhirRouter:
         if page.next_cursor:
             links.append({"relation": "next", "url": self._url(rt, [*own, ("_cursor", page.next_cursor)])})
         if page.prev_cursor:
-            links.append(
-                {"relation": "previous", "url": self._url(rt, [*own, ("_cursor", page.prev_cursor)])}
-            )
+            links.append({"relation": "previous", "url": self._url(rt, [*own, ("_cursor", page.prev_cursor)])})
         bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
         if page.total is not None:
             bundle["total"] = page.total
@@ -358,42 +304,18 @@ class FhirRouter:
             for r in page.matches:
                 body = r.body or {}
                 if summary or elements:
-                    body = (
-                        view(body, summary, tuple(elements or ())) if view else shape(body, summary, elements)
-                    )
-                entries.append(
-                    {
-                        "fullUrl": f"{self.base}/{r.resource_type}/{r.id}",
-                        "resource": body,
-                        "search": {"mode": "match"},
-                    }
-                )
+                    body = view(body, summary, tuple(elements or ())) if view else shape(body, summary, elements)
+                entries.append({"fullUrl": f"{self.base}/{r.resource_type}/{r.id}",
+                                "resource": body, "search": {"mode": "match"}})
             for r in page.included:
-                entries.append(
-                    {
-                        "fullUrl": f"{self.base}/{r.resource_type}/{r.id}",
-                        "resource": r.body,
-                        "search": {"mode": "include"},
-                    }
-                )
+                entries.append({"fullUrl": f"{self.base}/{r.resource_type}/{r.id}",
+                                "resource": r.body, "search": {"mode": "include"}})
         unknown = getattr(query, "unknown", ())
         if unknown:
-            entries.append(
-                {
-                    "resource": {
-                        "resourceType": "OperationOutcome",
-                        "issue": [
-                            {
-                                "severity": "warning",
-                                "code": "not-supported",
-                                "diagnostics": f"search parameter {name!r} is unknown and was ignored",
-                            }
-                            for name in unknown
-                        ],
-                    },
-                    "search": {"mode": "outcome"},
-                }
-            )
+            entries.append({"resource": {"resourceType": "OperationOutcome", "issue": [
+                {"severity": "warning", "code": "not-supported",
+                 "diagnostics": f"search parameter {name!r} is unknown and was ignored"} for name in unknown]},
+                "search": {"mode": "outcome"}})
         if entries:
             bundle["entry"] = entries
         return bundle
@@ -411,9 +333,8 @@ class FhirRouter:
         q = urlencode(list(params))
         return f"{self.base}/{path}" + (f"?{q}" if q else "")
 
-    def resource_response(
-        self, status: int, res: StoredResource, req: FhirRequest | None = None, *, location: bool = False
-    ) -> FhirResponse:
+    def resource_response(self, status: int, res: StoredResource, req: FhirRequest | None = None, *,
+                          location: bool = False) -> FhirResponse:
         headers = {"ETag": res.etag, "Last-Modified": http_date(res)}
         if location or (req is not None and status in (200, 201) and req.method.upper() in ("PUT", "POST")):
             headers["Location"] = f"{self.base}/{res.resource_type}/{res.id}/_history/{res.version}"
@@ -424,15 +345,8 @@ class FhirRouter:
             return FhirResponse(status, outcome("ok", "informational", "information"), headers)
         return FhirResponse(status, res.body, headers)
 
-    def _audit(
-        self,
-        s: FhirSession,
-        req: FhirRequest,
-        action: str,
-        rt: str | None,
-        id: str | None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
+    def _audit(self, s: FhirSession, req: FhirRequest, action: str, rt: str | None, id: str | None,
+               detail: dict[str, Any] | None = None) -> None:
         """Audit trail (审计): every access to a patient-compartment type; ids only, no PHI."""
         if rt is None or rt in self.compartment:
             s.audit(req.actor, action, rt, id, 0, detail)

@@ -54,21 +54,10 @@ class Member:
 class MpiStore(Protocol):
     """What the registry needs from storage; one instance works inside one transaction."""
 
-    def put_record(
-        self,
-        patient_id: str,
-        raw: dict[str, Any],
-        std: dict[str, Any],
-        issues: list[dict[str, str]],
-        linkable: bool,
-        completeness: int,
-        updated_at: datetime,
-        keys: Sequence[str],
-    ) -> None: ...
+    def put_record(self, patient_id: str, raw: dict[str, Any], std: dict[str, Any], issues: list[dict[str, str]],
+                   linkable: bool, completeness: int, updated_at: datetime, keys: Sequence[str]) -> None: ...
     def drop_record(self, patient_id: str) -> None: ...
-    def candidates(
-        self, keys: Sequence[str], max_block: int, exclude: str
-    ) -> list[tuple[str, dict[str, Any]]]: ...
+    def candidates(self, keys: Sequence[str], max_block: int, exclude: str) -> list[tuple[str, dict[str, Any]]]: ...
     def link_of(self, patient_id: str) -> Link | None: ...
     def persons_of(self, patient_ids: Sequence[str]) -> dict[str, int]: ...
     def decisions(self, patient_id: str) -> dict[str, str]: ...
@@ -78,15 +67,8 @@ class MpiStore(Protocol):
     def add_review(self, a: str, b: str, score: float, evidence: dict[str, Any]) -> None: ...
     def members(self, person_id: int) -> list[Member]: ...
     def set_golden(self, person_id: int, golden: dict[str, Any], active: bool) -> None: ...
-    def event(
-        self,
-        kind: str,
-        person_id: int,
-        other: int | None,
-        patient_ids: Sequence[str],
-        detail: dict[str, Any],
-        by: str,
-    ) -> None: ...
+    def event(self, kind: str, person_id: int, other: int | None, patient_ids: Sequence[str],
+              detail: dict[str, Any], by: str) -> None: ...
     def latest_params(self) -> dict[str, Any] | None: ...
     def latest_model_id(self) -> int | None: ...
     def model_params(self, model_id: int) -> dict[str, Any]: ...
@@ -127,11 +109,8 @@ def golden_record(members: Sequence[Member]) -> dict[str, Any]:
             value = m.std.get(field)
             if field == "id_number" and m.std.get("id_foreign"):
                 continue  # a guardian's number is not the person's
-            if (
-                field == "name"
-                and m.std.get("name_placeholder")
-                and any(not x.std.get("name_placeholder") and x.std.get("name") for x in ranked)
-            ):
+            if field == "name" and m.std.get("name_placeholder") and any(
+                    not x.std.get("name_placeholder") and x.std.get("name") for x in ranked):
                 continue  # 某某之子 gives way to the child's real name
             if value:
                 golden[field] = value
@@ -156,9 +135,8 @@ class MpiService:
     """Real-time linking and ``$match``. ``store_for`` gives the MPI store working in a
     FHIR session's transaction (None for stores without one: then nothing is linked)."""
 
-    def __init__(
-        self, store_for: Callable[[FhirSession], MpiStore | None], settings: Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, store_for: Callable[[FhirSession], MpiStore | None],
+                 settings: Mapping[str, Any] | None = None) -> None:
         self.store_for = store_for
         self.settings = dict(settings or load_table("model"))
         self._params: tuple[Any, Parameters] | None = None
@@ -200,23 +178,14 @@ class MpiService:
         rows = store.candidates(keys, int(self.settings["blocking"]["max_block_size"]), std.record_id)
         return [standardise_record(record_from_raw(raw), today=today) for _, raw in rows]
 
-    def link_one(
-        self, store: MpiStore, patient_id: str, resource: Mapping[str, Any], ts: datetime, *, by: str
-    ) -> Decision:
+    def link_one(self, store: MpiStore, patient_id: str, resource: Mapping[str, Any], ts: datetime,
+                 *, by: str) -> Decision:
         """Standardise, index, score against the candidates, decide, record."""
         rec = dataclasses.replace(patient_record(resource), record_id=patient_id)
         today = ts.date()
         std = standardise_record(rec, today=today)
-        store.put_record(
-            patient_id,
-            raw_of(rec),
-            summary(std),
-            issues_of(std),
-            std.linkable,
-            completeness(std),
-            ts,
-            blocking_keys(std),
-        )
+        store.put_record(patient_id, raw_of(rec), summary(std), issues_of(std), std.linkable, completeness(std),
+                         ts, blocking_keys(std))
         current = store.link_of(patient_id)
         if current is not None and current.kind == "manual":
             self.refresh_golden(store, current.person_id, by=by)
@@ -224,9 +193,8 @@ class MpiService:
         scored = score_candidates(std, self.candidates(store, std, today), self.params(store), self.settings)
         return self.decide(store, patient_id, scored, current, by=by)
 
-    def decide(
-        self, store: MpiStore, patient_id: str, scored: Sequence[Scored], current: Link | None, *, by: str
-    ) -> Decision:
+    def decide(self, store: MpiStore, patient_id: str, scored: Sequence[Scored], current: Link | None,
+               *, by: str) -> Decision:
         thr = self.settings["thresholds"]
         decisions = store.decisions(patient_id)
         persons = store.persons_of([c.record_id for c in scored] + list(decisions))
@@ -280,10 +248,8 @@ class MpiService:
             store.set_golden(person_id, {}, active=False)
             return
         golden = golden_record(members)
-        golden["identifier"] = {
-            "system": match_settings()["enterprise_id_system"],
-            "value": store.enterprise_id(person_id),
-        }
+        golden["identifier"] = {"system": match_settings()["enterprise_id_system"],
+                                "value": store.enterprise_id(person_id)}
         store.set_golden(person_id, golden, active=True)
 
     # ---- $match ----------------------------------------------------------------------

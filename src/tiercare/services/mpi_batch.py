@@ -61,15 +61,8 @@ def _noop(stage: str, done: int, total: int) -> None:
     return None
 
 
-def link_all(
-    store: MpiBatchStore,
-    *,
-    today: date,
-    seed: int = 0,
-    progress: Progress = _noop,
-    by: str = "batch",
-    settings: Mapping[str, Any] | None = None,
-) -> BatchReport:
+def link_all(store: MpiBatchStore, *, today: date, seed: int = 0, progress: Progress = _noop,
+             by: str = "batch", settings: Mapping[str, Any] | None = None) -> BatchReport:
     """Link every live Patient; ``settings`` replaces core/mpi/data/model.toml (tests use
     fewer random pairs)."""
     settings = settings or load_table("model")
@@ -101,18 +94,8 @@ def link_all(
     report.rule_hits = result.rule_hits
     rows = []
     for i, (rec, s) in enumerate(zip(records, std, strict=True)):
-        rows.append(
-            (
-                ids[i],
-                raw_of(rec),
-                summary(s),
-                issues_of(s),
-                s.linkable,
-                completeness(s),
-                stamps[i],
-                blocking_keys(s),
-            )
-        )
+        rows.append((ids[i], raw_of(rec), summary(s), issues_of(s), s.linkable, completeness(s), stamps[i],
+                     blocking_keys(s)))
         if len(rows) == 2000:
             store.put_records(rows)
             rows = []
@@ -164,14 +147,8 @@ def link_all(
     for members in sorted(split, key=lambda m: (-len(m), min(m))):
         blocked = {final[o] for pid in members for o in cannot[pid] if o in final}
         votes = Counter(links[p].person_id for p in members if p in links)
-        choice = next(
-            (
-                pp
-                for pp, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-                if pp not in claimed and pp not in blocked
-            ),
-            None,
-        )
+        choice = next((pp for pp, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+                       if pp not in claimed and pp not in blocked), None)
         if choice is None:
             choice = store.new_person()
             report.new_persons += 1
@@ -199,10 +176,7 @@ def link_all(
         present = by_person.get(person, [])
         if present:
             golden = golden_record(present)
-            golden["identifier"] = {
-                "system": conf["enterprise_id_system"],
-                "value": store.enterprise_id(person),
-            }
+            golden["identifier"] = {"system": conf["enterprise_id_system"], "value": store.enterprise_id(person)}
             store.set_golden(person, golden, active=True)
         else:
             store.set_golden(person, {}, active=False)
@@ -217,14 +191,8 @@ def link_all(
         if final[a] == final[b] or (a, b) in decided:
             continue
         row = _pair_row(result, i, j)
-        levels = (
-            {
-                c.name: (c.levels[int(result.gamma[row, k])] if result.gamma[row, k] >= 0 else None)
-                for k, c in enumerate(linkage.model.comparisons)
-            }
-            if row is not None
-            else {}
-        )
+        levels = ({c.name: (c.levels[int(result.gamma[row, k])] if result.gamma[row, k] >= 0 else None)
+                   for k, c in enumerate(linkage.model.comparisons)} if row is not None else {})
         store.add_review(a, b, float(p), {"levels": levels, "rules": []})
         report.reviews += 1
     return report

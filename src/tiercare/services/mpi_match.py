@@ -46,10 +46,8 @@ def _params(body: Any) -> tuple[Any, bool, int | None]:
     return resource, only_certain, count
 
 
-def match_operation(
-    mpi: MpiService,
-    store_for: Callable[[FhirSession], MpiStore | None],
-) -> Callable[[FhirRouter, FhirRequest], FhirResponse]:
+def match_operation(mpi: MpiService, store_for: Callable[[FhirSession], MpiStore | None],
+                    ) -> Callable[[FhirRouter, FhirRequest], FhirResponse]:
     """The handler to register as ``router.operations[("Patient", "$match")]``."""
 
     def handle(router: FhirRouter, req: FhirRequest) -> FhirResponse:
@@ -63,23 +61,10 @@ def match_operation(
             scored, std = mpi.match(store, resource, router.service.clock().date())
             entries: list[dict[str, Any]] = []
             if not std.linkable:
-                entries.append(
-                    {
-                        "resource": {
-                            "resourceType": "OperationOutcome",
-                            "issue": [
-                                {
-                                    "severity": "warning" if i.severity == "warning" else "error",
-                                    "code": "invalid",
-                                    "diagnostics": f"{i.field}: {i.code}",
-                                    "expression": [f"Patient.{i.field}"],
-                                }
-                                for i in std.issues
-                            ],
-                        },
-                        "search": {"mode": "outcome"},
-                    }
-                )
+                entries.append({"resource": {"resourceType": "OperationOutcome", "issue": [
+                    {"severity": "warning" if i.severity == "warning" else "error", "code": "invalid",
+                     "diagnostics": f"{i.field}: {i.code}", "expression": [f"Patient.{i.field}"]}
+                    for i in std.issues]}, "search": {"mode": "outcome"}})
             for c in scored:
                 grade = match_grade(c.probability, mpi.settings)
                 if grade is None or (only_certain and grade != "certain"):
@@ -87,22 +72,13 @@ def match_operation(
                 got = s.current("Patient", c.record_id)
                 if got is None or got.deleted or got.body is None:
                     continue
-                entries.append(
-                    {
-                        "fullUrl": f"{router.base}/Patient/{c.record_id}",
-                        "resource": got.body,
-                        "search": {
-                            "mode": "match",
-                            "score": round(c.probability, 6),
-                            "extension": [{"url": MATCH_GRADE, "valueCode": grade}],
-                        },
-                    }
-                )
+                entries.append({"fullUrl": f"{router.base}/Patient/{c.record_id}", "resource": got.body,
+                                "search": {"mode": "match", "score": round(c.probability, 6),
+                                           "extension": [{"url": MATCH_GRADE, "valueCode": grade}]}})
                 if count is not None and sum(e["search"]["mode"] == "match" for e in entries) >= count:
                     break
         matches = sum(e["search"]["mode"] == "match" for e in entries)
-        return FhirResponse(
-            200, {"resourceType": "Bundle", "type": "searchset", "total": matches, "entry": entries}
-        )
+        return FhirResponse(200, {"resourceType": "Bundle", "type": "searchset", "total": matches,
+                                  "entry": entries})
 
     return handle

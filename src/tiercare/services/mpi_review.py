@@ -32,9 +32,8 @@ def _bare(ref: str) -> str:
     return ref.split("/", 1)[1]
 
 
-def decide(
-    store: MpiReviewStore, mpi: MpiService, review_id: int, decision: str, *, by: str, note: str | None = None
-) -> dict[str, Any]:
+def decide(store: MpiReviewStore, mpi: MpiService, review_id: int, decision: str, *, by: str,
+           note: str | None = None) -> dict[str, Any]:
     """Apply a reviewer's decision (accept | reject) to a pending review item."""
     if decision not in ("accept", "reject"):
         raise InvalidInput("decision must be 'accept' or 'reject'")
@@ -52,9 +51,8 @@ def decide(
         moved: Sequence[str] = []
         if survivor != merged:
             moved = store.merge_person(survivor, merged)
-            store.event(
-                "merge", survivor, merged, moved, {"review": review_id, "pair": [a, b], "note": note}, by
-            )
+            store.event("merge", survivor, merged, moved,
+                        {"review": review_id, "pair": [a, b], "note": note}, by)
         for pid in (a, b):
             store.set_link(pid, survivor, "manual", item["score"], by)
         mpi.refresh_golden(store, survivor, by=by)
@@ -72,9 +70,8 @@ def decide(
     return {"review": review_id, "status": "rejected", "persons": [pa, target]}
 
 
-def unmerge(
-    store: MpiReviewStore, mpi: MpiService, person_id: int, *, by: str, note: str | None = None
-) -> dict[str, Any]:
+def unmerge(store: MpiReviewStore, mpi: MpiService, person_id: int, *, by: str,
+            note: str | None = None) -> dict[str, Any]:
     """Reverse the last merge into ``person_id`` that has not been reversed yet."""
     store.person(person_id)  # 404 for an unknown person
     merge = store.last_merge(person_id)
@@ -89,9 +86,7 @@ def unmerge(
         store.decide_pair(pair[0], pair[1], "cannot_link", by, note or "unmerged")
         store.set_link(pair[0], person_id, "manual", None, by)
         store.set_link(pair[1], other, "manual", None, by)
-    store.event(
-        "unmerge", person_id, other, merge["patients"], {"merge_event": merge["id"], "note": note}, by
-    )
+    store.event("unmerge", person_id, other, merge["patients"], {"merge_event": merge["id"], "note": note}, by)
     mpi.refresh_golden(store, person_id, by=by)
     mpi.refresh_golden(store, other, by=by)
     return {"person": store.person(person_id), "restored": store.person(other)}

@@ -116,12 +116,8 @@ class Scored:
     rules: list[str]
 
 
-def score_candidates(
-    query: StandardRecord,
-    candidates: Sequence[StandardRecord],
-    params: Parameters,
-    settings: Mapping[str, Any] | None = None,
-) -> list[Scored]:
+def score_candidates(query: StandardRecord, candidates: Sequence[StandardRecord], params: Parameters,
+                     settings: Mapping[str, Any] | None = None) -> list[Scored]:
     """Score ``query`` against each candidate as the batch scores a candidate pair. The
     model's data-dependent sets (shared phones, multiple births) are computed over the
     query and its candidates, the records that can matter to these pairs."""
@@ -142,10 +138,8 @@ def score_candidates(
     prob, cannot = apply_rules(raw, masks, model.rules, auto_link=settings["thresholds"]["auto_link"])
     out = []
     for row in range(len(cands)):
-        levels = {
-            c.name: (c.levels[int(gamma[row, k])] if gamma[row, k] >= 0 else None)
-            for k, c in enumerate(model.comparisons)
-        }
+        levels = {c.name: (c.levels[int(gamma[row, k])] if gamma[row, k] >= 0 else None)
+                  for k, c in enumerate(model.comparisons)}
         fired = [name for name, m in masks.items() if bool(m[row])]
         out.append(Scored(cands[row].record_id, float(prob[row]), bool(cannot[row]), levels, fired))
     return out

@@ -17,55 +17,18 @@ from tiercare.synth.writer import generate, read_manifest
 
 
 @click.command("synth")
-@click.option(
-    "--residents", type=int, default=20000, show_default=True, help="Resident population of the region."
-)
-@click.option(
-    "--years", type=int, default=1, show_default=True, help="Whole years simulated from [period].start."
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Master seed: same seed and parameters, same bytes.",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output directory (empty or new).",
-)
+@click.option("--residents", type=int, default=20000, show_default=True, help="Resident population of the region.")
+@click.option("--years", type=int, default=1, show_default=True, help="Whole years simulated from [period].start.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Master seed: same seed and parameters, same bytes.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output directory (empty or new).")
 @click.option("--gzip", "compress", is_flag=True, help="Write .ndjson.gz instead of .ndjson.")
-@click.option(
-    "--jobs",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Worker processes (output is identical for any value).",
-)
-@click.option(
-    "--params",
-    "params_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A parameter TOML replacing the packaged one (see docs/synth.md).",
-)
-@click.option(
-    "--report",
-    "report_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Print realised rates next to targets for a generated region, and exit.",
-)
-def synth(
-    residents: int,
-    years: int,
-    seed: int,
-    out_dir: Path | None,
-    compress: bool,
-    jobs: int,
-    params_file: Path | None,
-    report_dir: Path | None,
-) -> None:
+@click.option("--jobs", type=int, default=1, show_default=True, help="Worker processes (output is identical for any value).")
+@click.option("--params", "params_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A parameter TOML replacing the packaged one (see docs/synth.md).")
+@click.option("--report", "report_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Print realised rates next to targets for a generated region, and exit.")
+def synth(residents: int, years: int, seed: int, out_dir: Path | None, compress: bool, jobs: int,
+          params_file: Path | None, report_dir: Path | None) -> None:
     """Generate a synthetic region as FHIR R4 NDJSON with ground truth (or --report on one)."""
     console = Console()
     if report_dir is not None:
@@ -75,35 +38,22 @@ def synth(
         raise InvalidInput("synth: give --out DIR (or --report DIR)")
     text = params_file.read_text("utf-8") if params_file else default_text()
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("townships"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with Progress(TextColumn("townships"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("synth", total=None)
 
         def step(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        manifest = generate(
-            out_dir, residents, years, seed, params_text=text, compress=compress, jobs=jobs, progress=step
-        )
+        manifest = generate(out_dir, residents, years, seed, params_text=text, compress=compress, jobs=jobs, progress=step)
     secs = time.perf_counter() - t0
     total = sum(manifest["counts"].values())
-    console.print(
-        f"wrote {total:,} resources for {residents:,} residents x {years} year(s) to {out_dir} "
-        f"in {secs:.1f} s ({residents * years / secs:,.0f} resident-years/s)"
-    )
+    console.print(f"wrote {total:,} resources for {residents:,} residents x {years} year(s) to {out_dir} "
+                  f"in {secs:.1f} s ({residents * years / secs:,.0f} resident-years/s)")
 
 
 def print_report(console: Console, out_dir: Path) -> None:
     manifest = read_manifest(out_dir)
-    table = Table(
-        title=f"synthetic region: {manifest['residents']:,} residents x {manifest['years']} y, seed {manifest['seed']}"
-    )
+    table = Table(title=f"synthetic region: {manifest['residents']:,} residents x {manifest['years']} y, seed {manifest['seed']}")
     for col in ("section", "indicator", "realised", "target"):
         table.add_column(col, justify="left" if col in ("section", "indicator") else "right")
 

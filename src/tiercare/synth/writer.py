@@ -87,17 +87,8 @@ def _run_unit(args: tuple[str, int, int, int, int, int, str, bool]) -> dict[str,
     return dict(stats)
 
 
-def generate(
-    out_dir: Path,
-    residents: int,
-    years: int,
-    seed: int,
-    *,
-    params_text: str,
-    compress: bool = False,
-    jobs: int = 1,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
+def generate(out_dir: Path, residents: int, years: int, seed: int, *, params_text: str, compress: bool = False,
+             jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Write the region to ``out_dir`` and return the manifest."""
     if residents < 100:
         raise InvalidInput("synth: --residents must be at least 100")
@@ -121,60 +112,19 @@ def generate(
         with _open(out_dir / f"{rtype}{ext}", compress) as fh:
             fh.write(b"\n".join(lines) + b"\n")
         counts[rtype] += len(lines)
-    (truth / "divisions.csv").write_bytes(
-        _csv_bytes([["code", "level", "name", "parent", "lat", "lon", "residents"], *division_rows(region)])
-    )
-    (truth / "distances.csv").write_bytes(
-        _csv_bytes(
-            [
-                [
-                    "village",
-                    "village_clinic",
-                    "km_clinic",
-                    "township_centre",
-                    "km_centre",
-                    "county_hospital",
-                    "km_county",
-                    "city_hospital",
-                    "km_city",
-                ],
-                *distance_rows(region),
-            ]
-        )
-    )
-    (truth / "outbreaks.csv").write_bytes(
-        _csv_bytes(
-            [
-                ["outbreak_id", "disease", "kind", "county", "area", "first_day", "last_day", "extra_cases"],
-                *(
-                    [
-                        o.id,
-                        o.disease,
-                        o.kind,
-                        o.county,
-                        o.area,
-                        ctx.calendar.dates[o.first_day].isoformat(),
-                        ctx.calendar.dates[o.last_day].isoformat(),
-                        o.extra_cases,
-                    ]
-                    for o in ctx.outbreaks
-                ),
-            ]
-        )
-    )
-    headers = {
-        "persons.csv": PERSON_COLUMNS,
-        "patients.csv": PATIENT_COLUMNS,
-        "notifiable_cases.csv": CASE_COLUMNS,
-    }
+    (truth / "divisions.csv").write_bytes(_csv_bytes([["code", "level", "name", "parent", "lat", "lon", "residents"], *division_rows(region)]))
+    (truth / "distances.csv").write_bytes(_csv_bytes([["village", "village_clinic", "km_clinic", "township_centre", "km_centre",
+                                                        "county_hospital", "km_county", "city_hospital", "km_city"], *distance_rows(region)]))
+    (truth / "outbreaks.csv").write_bytes(_csv_bytes([["outbreak_id", "disease", "kind", "county", "area", "first_day", "last_day", "extra_cases"],
+                                                       *([o.id, o.disease, o.kind, o.county, o.area,
+                                                          ctx.calendar.dates[o.first_day].isoformat(), ctx.calendar.dates[o.last_day].isoformat(),
+                                                          o.extra_cases] for o in ctx.outbreaks)]))
+    headers = {"persons.csv": PERSON_COLUMNS, "patients.csv": PATIENT_COLUMNS, "notifiable_cases.csv": CASE_COLUMNS}
     for name, cols in headers.items():
         (truth / name).write_bytes(_csv_bytes([cols]))
     units = work_units(region)
     parts = out_dir / ".parts"
-    args = [
-        (params_text, residents, years, seed, ci, ti, str(parts / f"{k:05d}"), compress)
-        for k, (ci, ti) in enumerate(units)
-    ]
+    args = [(params_text, residents, years, seed, ci, ti, str(parts / f"{k:05d}"), compress) for k, (ci, ti) in enumerate(units)]
     stats: Counter[str] = Counter()
     finals: dict[str, IO[bytes]] = {}
 
@@ -182,9 +132,7 @@ def generate(
         stats.update(unit_stats)
         part = Path(args[k][6])
         for f in sorted(part.iterdir()):
-            dest = (
-                (truth / f.name) if f.name.endswith(".csv") else (out_dir / (f.name[: -len(".ndjson")] + ext))
-            )
+            dest = (truth / f.name) if f.name.endswith(".csv") else (out_dir / (f.name[: -len(".ndjson")] + ext))
             key = str(dest)
             if key not in finals:
                 finals[key] = dest.open("ab")
@@ -210,7 +158,7 @@ def generate(
     stats["outbreaks"] = len(ctx.outbreaks)
     for key, value in stats.items():
         if key.startswith("resources."):
-            counts[key[len("resources.") :]] += value
+            counts[key[len("resources."):]] += value
     manifest = {
         "generator": "tiercare synth",
         "version": __version__,
@@ -225,15 +173,11 @@ def generate(
         "params_digest": params.digest,
         "counts": dict(sorted(counts.items())),
         "stats": dict(sorted(stats.items())),
-        "files": {
-            "resources": sorted(f"{t}{ext}" for t in counts),
-            "truth": sorted(p.name for p in truth.iterdir()),
-        },
+        "files": {"resources": sorted(f"{t}{ext}" for t in counts),
+                  "truth": sorted(p.name for p in truth.iterdir())},
         "params": params.raw,
     }
-    (out_dir / "manifest.json").write_bytes(
-        orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-    )
+    (out_dir / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     (out_dir / "params.toml").write_text(params_text, encoding="utf-8")
     return manifest
 

@@ -45,14 +45,8 @@ class Client:
     def __init__(self, router: FhirRouter) -> None:
         self.router = router
 
-    def __call__(
-        self,
-        method: str,
-        path: str,
-        body: object = None,
-        headers: dict[str, str] | None = None,
-        query: list[tuple[str, str]] | None = None,
-    ) -> FhirResponse:
+    def __call__(self, method: str, path: str, body: object = None, headers: dict[str, str] | None = None,
+                 query: list[tuple[str, str]] | None = None) -> FhirResponse:
         import orjson
 
         raw = body if isinstance(body, bytes) else (b"" if body is None else orjson.dumps(body))

@@ -31,31 +31,17 @@ def _lines(target):
 
 
 def test_import_is_idempotent_and_reports_bad_lines(router, tmp_path, db):
-    _ndjson(
-        tmp_path,
-        "Patient.ndjson",
-        [
-            {"resourceType": "Patient", "id": "imp-1", "gender": "male"},
-            "{broken",
-            {"resourceType": "Patient", "id": "imp-2", "gender": "female"},
-            {"resourceType": "Nonsense", "id": "x"},
-            {"resourceType": "Patient", "gender": "other"},  # no id: content-derived id
-        ],
-    )
-    _ndjson(
-        tmp_path,
-        "Observation.ndjson.gz",
-        [
-            {
-                "resourceType": "Observation",
-                "id": "imp-o1",
-                "status": "final",
-                "code": {"text": "bp"},
-                "subject": {"reference": "Patient/imp-1"},
-            },
-        ],
-        gz=True,
-    )
+    _ndjson(tmp_path, "Patient.ndjson", [
+        {"resourceType": "Patient", "id": "imp-1", "gender": "male"},
+        "{broken",
+        {"resourceType": "Patient", "id": "imp-2", "gender": "female"},
+        {"resourceType": "Nonsense", "id": "x"},
+        {"resourceType": "Patient", "gender": "other"},  # no id: content-derived id
+    ])
+    _ndjson(tmp_path, "Observation.ndjson.gz", [
+        {"resourceType": "Observation", "id": "imp-o1", "status": "final", "code": {"text": "bp"},
+         "subject": {"reference": "Patient/imp-1"}},
+    ], gz=True)
     importer = BulkImporter(router.store, router.service, batch_size=2)
     first = importer.run(_lines(tmp_path), analyze=True)
     assert (first.lines, first.created, first.updated, first.unchanged) == (6, 4, 0, 0)
@@ -69,17 +55,13 @@ def test_import_is_idempotent_and_reports_bad_lines(router, tmp_path, db):
     _ndjson(tmp_path, "Patient.ndjson", [{"resourceType": "Patient", "id": "imp-1", "gender": "female"}])
     third = importer.run(_lines(tmp_path / "Patient.ndjson"))
     assert (third.created, third.updated) == (0, 1)
-    v = db.execute(
-        "SELECT version FROM fhir_resource WHERE resource_type='Patient' AND id='imp-1'"
-    ).fetchone()[0]
+    v = db.execute("SELECT version FROM fhir_resource WHERE resource_type='Patient' AND id='imp-1'").fetchone()[0]
     assert v == 2
 
 
 def test_large_batch_uses_staging_and_keeps_history(router, db):
-    lines = [
-        ("mem", i, json.dumps({"resourceType": "Practitioner", "id": f"bulk-{i}", "active": True}).encode())
-        for i in range(1, 121)
-    ]
+    lines = [("mem", i, json.dumps({"resourceType": "Practitioner", "id": f"bulk-{i}", "active": True}).encode())
+             for i in range(1, 121)]
     report = BulkImporter(router.store, router.service, batch_size=100).run(iter(lines), analyze=False)
     assert report.created == 120
     hist = db.execute("SELECT count(*) FROM fhir_history WHERE id LIKE 'bulk-%'").fetchone()[0]
@@ -99,23 +81,11 @@ def test_export_writes_ndjson_per_type(router, tmp_path):
 
 @pytest.mark.slow
 def test_import_with_worker_processes_gives_the_same_result(router, db):
-    lines = [
-        (
-            "mem",
-            i,
-            json.dumps(
-                {"resourceType": "Patient", "id": f"wk-{i}", "gender": "male", "name": [{"text": "張偉"}]}
-            ).encode(),
-        )
-        for i in range(1, 41)
-    ]
+    lines = [("mem", i, json.dumps({"resourceType": "Patient", "id": f"wk-{i}", "gender": "male",
+                                    "name": [{"text": "張偉"}]}).encode()) for i in range(1, 41)]
     lines.insert(5, ("mem", 99, b"{bad"))
-    report = BulkImporter(router.store, router.service, batch_size=10, workers=2).run(
-        iter(lines), analyze=False
-    )
+    report = BulkImporter(router.store, router.service, batch_size=10, workers=2).run(iter(lines), analyze=False)
     assert (report.created, [e.line for e in report.errors]) == (40, [99])
-    rows = db.execute(
-        "SELECT count(*) FROM fhir_string WHERE resource_id LIKE 'wk-%%' AND param = 'name' "
-        "AND value = '张伟'"
-    ).fetchone()[0]
+    rows = db.execute("SELECT count(*) FROM fhir_string WHERE resource_id LIKE 'wk-%%' AND param = 'name' "
+                      "AND value = '张伟'").fetchone()[0]
     assert rows == 40

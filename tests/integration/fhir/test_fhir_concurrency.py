@@ -32,16 +32,13 @@ def test_same_if_match_exactly_one_wins(pg_url):
         try:
             with store.session() as s:
                 barrier.wait()
-                service.update(
-                    s, "Patient", pid, {"resourceType": "Patient", "gender": gender}, if_match='W/"1"'
-                )
+                service.update(s, "Patient", pid, {"resourceType": "Patient", "gender": gender},
+                               if_match='W/"1"')
             outcomes.append("ok")
         except PreconditionFailed:
             outcomes.append("412")
 
-    threads = [
-        threading.Thread(target=worker, args=(c, g)) for c, g in zip(conns, ["female", "other"], strict=True)
-    ]
+    threads = [threading.Thread(target=worker, args=(c, g)) for c, g in zip(conns, ["female", "other"], strict=True)]
     for t in threads:
         t.start()
     for t in threads:
@@ -50,8 +47,7 @@ def test_same_if_match_exactly_one_wins(pg_url):
         c.close()
     assert sorted(outcomes) == ["412", "ok"]
     with psycopg.connect(pg_url) as check:
-        version = check.execute(
-            "SELECT version FROM fhir_resource WHERE resource_type='Patient' AND id=%s", (pid,)
-        ).fetchone()[0]
+        version = check.execute("SELECT version FROM fhir_resource WHERE resource_type='Patient' AND id=%s",
+                                (pid,)).fetchone()[0]
         versions = check.execute("SELECT count(*) FROM fhir_history WHERE id=%s", (pid,)).fetchone()[0]
     assert (version, versions) == (2, 2)

@@ -48,9 +48,7 @@ WRITER = textwrap.dedent("""
 
 def test_kill_9_mid_transaction_leaves_nothing(committed_url):
     tag = f"crash{uuid.uuid4().hex[:8]}"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, committed_url, tag], stdout=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, committed_url, tag], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "written"
@@ -58,11 +56,9 @@ def test_kill_9_mid_transaction_leaves_nothing(committed_url):
     finally:
         proc.wait(30)
     with psycopg.connect(committed_url) as conn:
-
         def count(table: str, col: str) -> int:
             q = psycopg.sql.SQL("SELECT count(*) FROM {} WHERE {} LIKE %s").format(
-                psycopg.sql.Identifier(table), psycopg.sql.Identifier(col)
-            )
+                psycopg.sql.Identifier(table), psycopg.sql.Identifier(col))
             return conn.execute(q, (f"{tag}-%",)).fetchone()[0]
 
         assert count("fhir_resource", "id") == 0

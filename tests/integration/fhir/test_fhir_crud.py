@@ -6,12 +6,8 @@ import pytest
 
 pytestmark = pytest.mark.pg
 
-PATIENT = {
-    "resourceType": "Patient",
-    "name": [{"family": "张", "given": ["伟"]}],
-    "gender": "male",
-    "birthDate": "1980-05-01",
-}
+PATIENT = {"resourceType": "Patient", "name": [{"family": "张", "given": ["伟"]}], "gender": "male",
+           "birthDate": "1980-05-01"}
 
 
 def test_create_assigns_id_and_meta(fhir, db):
@@ -28,10 +24,8 @@ def test_create_assigns_id_and_meta(fhir, db):
     assert got.body["meta"]["lastUpdated"].endswith("Z")
     # one row current, one history, audit rows for create and read (no PHI: type and id only)
     assert db.execute("SELECT count(*) FROM fhir_history WHERE id = %s", (pid,)).fetchone()[0] == 1
-    rows = db.execute(
-        "SELECT action, resource_type, resource_id, actor FROM audit_log WHERE resource_id = %s ORDER BY id",
-        (pid,),
-    ).fetchall()
+    rows = db.execute("SELECT action, resource_type, resource_id, actor FROM audit_log WHERE resource_id = %s "
+                      "ORDER BY id", (pid,)).fetchall()
     assert rows == [("create", "Patient", pid, "tester"), ("read", "Patient", pid, "tester")]
 
 
@@ -94,35 +88,20 @@ def test_delete_is_versioned_and_gone(fhir):
 
 def test_json_patch(fhir):
     pid = fhir("POST", "Patient", PATIENT).body["id"]
-    r = fhir(
-        "PATCH",
-        f"Patient/{pid}",
-        [
-            {"op": "replace", "path": "/gender", "value": "female"},
-            {"op": "add", "path": "/active", "value": True},
-        ],
-        {"content-type": "application/json-patch+json"},
-    )
+    r = fhir("PATCH", f"Patient/{pid}", [{"op": "replace", "path": "/gender", "value": "female"},
+                                         {"op": "add", "path": "/active", "value": True}],
+             {"content-type": "application/json-patch+json"})
     assert r.status == 200
     assert (r.body["gender"], r.body["active"], r.body["meta"]["versionId"]) == ("female", True, "2")
-    bad = fhir(
-        "PATCH",
-        f"Patient/{pid}",
-        [{"op": "remove", "path": "/nothere"}],
-        {"content-type": "application/json-patch+json"},
-    )
+    bad = fhir("PATCH", f"Patient/{pid}", [{"op": "remove", "path": "/nothere"}],
+               {"content-type": "application/json-patch+json"})
     assert bad.status == 422
-    assert (
-        fhir("PATCH", f"Patient/{pid}", {"op": "x"}, {"content-type": "application/json-patch+json"}).status
-        == 400
-    )
+    assert fhir("PATCH", f"Patient/{pid}", {"op": "x"}, {"content-type": "application/json-patch+json"}).status == 400
 
 
 def test_type_and_system_history_with_paging(fhir):
-    ids = [
-        fhir("POST", "Practitioner", {"resourceType": "Practitioner", "active": True}).body["id"]
-        for _ in range(5)
-    ]
+    ids = [fhir("POST", "Practitioner", {"resourceType": "Practitioner", "active": True}).body["id"]
+           for _ in range(5)]
     page1 = fhir("GET", "Practitioner/_history", query=[("_count", "3")]).body
     assert [e["resource"]["id"] for e in page1["entry"]] == ids[::-1][:3]
     nxt = next(link["url"] for link in page1["link"] if link["relation"] == "next")

@@ -16,11 +16,8 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "var/fhir-r4-examples"
 # Invalid against the R4 definitions themselves (see tests/conformance/test_fhir_examples.py).
 KNOWN_INVALID = {"Questionnaire-qs1.json"}
 
-pytestmark = [
-    pytest.mark.pg,
-    pytest.mark.slow,
-    pytest.mark.skipif(not EXAMPLES.is_dir(), reason="run tools/fetch_fhir_examples.py first"),
-]
+pytestmark = [pytest.mark.pg, pytest.mark.slow,
+              pytest.mark.skipif(not EXAMPLES.is_dir(), reason="run tools/fetch_fhir_examples.py first")]
 
 
 def _strip(resource: dict) -> dict:

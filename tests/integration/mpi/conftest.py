@@ -38,20 +38,9 @@ def id_number(birth: str, seq: str = "124", gender: str = "female") -> str:
     return body + check_char(body)
 
 
-def patient(
-    name: str,
-    birth: str | None,
-    gender: str = "female",
-    *,
-    idn: str | None = None,
-    phone: str | None = None,
-    district: str | None = "530102001001",
-) -> dict[str, Any]:
-    res: dict[str, Any] = {
-        "resourceType": "Patient",
-        "name": [{"use": "official", "text": name}],
-        "gender": gender,
-    }
+def patient(name: str, birth: str | None, gender: str = "female", *, idn: str | None = None,
+            phone: str | None = None, district: str | None = "530102001001") -> dict[str, Any]:
+    res: dict[str, Any] = {"resourceType": "Patient", "name": [{"use": "official", "text": name}], "gender": gender}
     if birth:
         res["birthDate"] = birth
     if idn:

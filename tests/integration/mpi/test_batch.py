@@ -16,10 +16,7 @@ pytestmark = [pytest.mark.pg, pytest.mark.slow]
 
 TODAY = date(2026, 11, 23)
 # The packaged model, with fewer random pairs for u: 16 records have only 120 pairs.
-SETTINGS = {
-    **load_table("model"),
-    "estimation": {**load_table("model")["estimation"], "u_random_pairs": 2000},
-}
+SETTINGS = {**load_table("model"), "estimation": {**load_table("model")["estimation"], "u_random_pairs": 2000}}
 
 PEOPLE = [
     ("王秀英", "1962-03-14", "female", "13987654321", "101"),
@@ -41,10 +38,8 @@ def load(api):
     ids = {}
     for name, birth, gender, phone, seq in PEOPLE:
         idn = id_number(birth, seq, gender)
-        ids[name] = (
-            api.create(patient(name, birth, gender, idn=idn, phone=phone)),
-            api.create(patient(name, birth, gender, idn=idn)),
-        )
+        ids[name] = (api.create(patient(name, birth, gender, idn=idn, phone=phone)),
+                     api.create(patient(name, birth, gender, idn=idn)))
     return ids
 
 
@@ -105,10 +100,7 @@ def test_cli_link_runs_on_committed_database(settings):
     from tiercare.cli import _CTX, _register_feature_commands, cli
 
     _register_feature_commands()
-    env = {
-        "TIERCARE_HOME": str(settings.home),
-        "TIERCARE_DATABASE_URL": settings.database_url.get_secret_value(),
-    }
+    env = {"TIERCARE_HOME": str(settings.home), "TIERCARE_DATABASE_URL": settings.database_url.get_secret_value()}
     try:
         result = CliRunner().invoke(cli, ["mpi", "link", "--today", "2026-11-23"], env=env)
     finally:

@@ -45,11 +45,8 @@ def test_only_certain_and_count(api):
     for _ in range(3):
         api.create(patient("王秀英", "1962-03-14", idn=id_number("1962-03-14"), phone="13987654321"))
     api.create(patient("王秀兰", "1962-03-14", phone="13987654321"))  # close name: not certain
-    got = api(
-        "POST",
-        "Patient/$match",
-        params(patient("王秀英", "1962-03-14", idn=id_number("1962-03-14")), only_certain=True, count=2),
-    ).body
+    got = api("POST", "Patient/$match", params(patient("王秀英", "1962-03-14", idn=id_number("1962-03-14")),
+                                                   only_certain=True, count=2)).body
     assert got["total"] == 2
     assert all(e["search"]["extension"][0]["valueCode"] == "certain" for e in got["entry"])
 
@@ -64,24 +61,13 @@ def test_match_garbage_gives_outcome_and_no_match(api):
     assert "record: not_linkable" in diagnostics
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"resourceType": "Patient"},
-        {"resourceType": "Parameters", "parameter": []},
-        {
-            "resourceType": "Parameters",
-            "parameter": [{"name": "resource", "resource": {"resourceType": "Observation"}}],
-        },
-        {
-            "resourceType": "Parameters",
-            "parameter": [
-                {"name": "resource", "resource": {"resourceType": "Patient"}},
-                {"name": "count", "valueInteger": 0},
-            ],
-        },
-    ],
-)
+@pytest.mark.parametrize("body", [
+    {"resourceType": "Patient"},
+    {"resourceType": "Parameters", "parameter": []},
+    {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": {"resourceType": "Observation"}}]},
+    {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": {"resourceType": "Patient"}},
+                                                 {"name": "count", "valueInteger": 0}]},
+])
 def test_match_bad_input_is_an_operation_outcome(api, body):
     resp = api("POST", "Patient/$match", body)
     assert resp.status == 400

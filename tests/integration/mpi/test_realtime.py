@@ -18,10 +18,7 @@ def test_same_person_twice_links_to_one_person_with_golden_record(api):
     golden = person["golden"]
     assert golden["name"] == "王秀英"
     assert golden["phones"] == ["13987654321"]  # from the more complete record
-    assert golden["identifier"] == {
-        "system": "https://tiercare.org/fhir/sid/empi",
-        "value": person["enterprise_id"],
-    }
+    assert golden["identifier"] == {"system": "https://tiercare.org/fhir/sid/empi", "value": person["enterprise_id"]}
     assert golden["patients"] == sorted([a, b])
     assert person["enterprise_id"] == f"EMPI-{person['id']}"
 

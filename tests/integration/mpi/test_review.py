@@ -85,11 +85,8 @@ def test_http_review_api(container):
     with TestClient(create_app(container)) as client:
         ids = []
         for gender in ("female", "male"):
-            r = client.post(
-                "/fhir/R4/Patient",
-                headers=headers,
-                json=patient("覃嫣然", "1971-08-30", gender, phone="13600001111"),
-            )
+            r = client.post("/fhir/R4/Patient", headers=headers,
+                            json=patient("覃嫣然", "1971-08-30", gender, phone="13600001111"))
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
         # The committed database may hold other tests' data and a model fitted on it, so
@@ -97,23 +94,15 @@ def test_http_review_api(container):
         # the item is ensured, then the HTTP decision path is tested.
         with container.database.connection() as conn:
             a, b = sorted(ids)
-            PgMpiStore(conn).add_review(
-                a, b, 0.9, {"levels": {"gender": "different"}, "rules": ["sex_conflict"]}
-            )
+            PgMpiStore(conn).add_review(a, b, 0.9, {"levels": {"gender": "different"}, "rules": ["sex_conflict"]})
             conn.commit()
-        items = [
-            i
-            for i in client.get("/api/mpi/reviews?limit=1000", headers=headers).json()
-            if set(i["patients"]) == {f"Patient/{x}" for x in ids}
-        ]
+        items = [i for i in client.get("/api/mpi/reviews?limit=1000", headers=headers).json()
+                 if set(i["patients"]) == {f"Patient/{x}" for x in ids}]
         assert len(items) == 1 and items[0]["records"][0]["name"] == "覃嫣然"
         bad = client.post(f"/api/mpi/reviews/{items[0]['id']}", headers=headers, json={"decision": "perhaps"})
         assert bad.status_code == 400 and bad.json()["resourceType"] == "OperationOutcome"
-        ok = client.post(
-            f"/api/mpi/reviews/{items[0]['id']}",
-            headers=headers,
-            json={"decision": "accept", "note": "checked ID card"},
-        )
+        ok = client.post(f"/api/mpi/reviews/{items[0]['id']}", headers=headers,
+                         json={"decision": "accept", "note": "checked ID card"})
         assert ok.status_code == 200 and ok.json()["status"] == "accepted"
         person = ok.json()["person"]["id"]
         info = client.get(f"/api/mpi/patients/{ids[1]}", headers=headers).json()

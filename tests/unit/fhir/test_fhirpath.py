@@ -58,20 +58,14 @@ def test_paths_choice_types_and_as() -> None:
 
 
 def test_where_resolve_is_and_literal_filters() -> None:
-    assert run("Observation.subject.where(resolve() is Patient)") == [
-        ({"reference": "Patient/p1"}, "Reference")
-    ]
+    assert run("Observation.subject.where(resolve() is Patient)") == [({"reference": "Patient/p1"}, "Reference")]
     assert run("Observation.subject.where(resolve() is Group)") == []
     assert len(run("Observation.performer.where(resolve() is Practitioner)")) == 2
     assert run("Observation.component.where(code.text = 'note').value") == [("ok", "string")]
     assert run("Observation.component.where(code.text != 'note').exists()") == [(True, "boolean")]
     assert run("Observation.extension('http://x/ext').value") == [("e", "string")]
-    assert run("Observation.component.where(code.text = 'none' or code.text = 'note').value") == [
-        ("ok", "string")
-    ]
-    assert run("Observation.component.where((code.text = 'note').not()).value") == [
-        ({"value": 120}, "Quantity")
-    ]
+    assert run("Observation.component.where(code.text = 'none' or code.text = 'note').value") == [("ok", "string")]
+    assert run("Observation.component.where((code.text = 'note').not()).value") == [({"value": 120}, "Quantity")]
 
 
 def test_boolean_expression_of_patient_deceased() -> None:
@@ -96,14 +90,8 @@ def test_reference_types() -> None:
 
 def test_outside_the_subset_is_reported_at_compile_time() -> None:
     compiler = Compiler(definitions())
-    for expr in (
-        "Observation.nosuch",
-        "Observation.subject.resolve()",
-        "Observation.code.count()",
-        "Observation.value as Coding",
-        "Observation.status +",
-        "Observation.code[x]",
-    ):
+    for expr in ("Observation.nosuch", "Observation.subject.resolve()", "Observation.code.count()",
+                 "Observation.value as Coding", "Observation.status +", "Observation.code[x]"):
         with pytest.raises(FhirPathUnsupported):
             compiler.compile(expr, "Observation")
     with pytest.raises(FhirPathUnsupported):

@@ -7,15 +7,10 @@ from typing import Any
 from tiercare.core.fhir.summary import SUBSETTED, summarize
 
 PATIENT: dict[str, Any] = {
-    "resourceType": "Patient",
-    "id": "p1",
-    "meta": {"versionId": "2"},
-    "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">x</div>'},
-    "name": [{"family": "张", "given": ["伟"]}],
-    "gender": "male",
-    "_gender": {"id": "g"},
-    "photo": [{"contentType": "image/png"}],
-    "maritalStatus": {"text": "married"},
+    "resourceType": "Patient", "id": "p1", "meta": {"versionId": "2"},
+    "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
+    "name": [{"family": "张", "given": ["伟"]}], "gender": "male", "_gender": {"id": "g"},
+    "photo": [{"contentType": "image/png"}], "maritalStatus": {"text": "married"},
     "contact": [{"name": {"family": "李"}}],
     "link": [{"other": {"reference": "Patient/2"}, "type": "seealso"}],
 }
@@ -27,14 +22,9 @@ def test_summary_true_keeps_summary_elements_recursively() -> None:
     assert view["link"] == PATIENT["link"]
     assert view["meta"] == {"versionId": "2", "tag": [SUBSETTED]}
     assert "tag" not in PATIENT["meta"]  # the input is not modified
-    obs = {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"text": "x"},
-        "note": [{"text": "n"}],
-        "valueQuantity": {"value": 1},
-        "component": [{"code": {"text": "c"}, "valueString": "v", "interpretation": [{"text": "i"}]}],
-    }
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "note": [{"text": "n"}],
+           "valueQuantity": {"value": 1}, "component": [{"code": {"text": "c"}, "valueString": "v",
+                                                          "interpretation": [{"text": "i"}]}]}
     view = summarize(obs, "true")
     assert set(view) == {"resourceType", "status", "code", "valueQuantity", "component", "meta"}
     assert view["component"] == [{"code": {"text": "c"}, "valueString": "v"}]
@@ -50,15 +40,8 @@ def test_summary_text_data_and_passthrough() -> None:
 
 
 def test_elements_keep_mandatory_and_choice_forms() -> None:
-    obs = {
-        "resourceType": "Observation",
-        "id": "o",
-        "status": "final",
-        "code": {"text": "x"},
-        "subject": {"reference": "Patient/1"},
-        "valueQuantity": {"value": 1},
-        "note": [{"text": "n"}],
-    }
+    obs = {"resourceType": "Observation", "id": "o", "status": "final", "code": {"text": "x"},
+           "subject": {"reference": "Patient/1"}, "valueQuantity": {"value": 1}, "note": [{"text": "n"}]}
     view = summarize(obs, elements=["value", "subject"])
     assert set(view) == {"resourceType", "id", "meta", "status", "code", "valueQuantity", "subject"}
     assert set(summarize(PATIENT, elements=["gender"])) == {"resourceType", "id", "meta", "gender", "_gender"}

@@ -39,15 +39,9 @@ def _person(rng: random.Random, pid: str, household: str, village: str, phone: s
         born += timedelta(days=1)
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
     return PersonRecord(
-        record_id=f"{pid}-a",
-        name=name,
-        gender="male" if male else "female",
-        birth_date=born.isoformat(),
-        id_number=id_number(COUNTY, born, male, rng),
-        phones=(phone,),
-        address_code=village,
-        facility="F-village",
-        household=household,
+        record_id=f"{pid}-a", name=name, gender="male" if male else "female", birth_date=born.isoformat(),
+        id_number=id_number(COUNTY, born, male, rng), phones=(phone,), address_code=village,
+        facility="F-village", household=household,
     )
 
 
@@ -89,15 +83,9 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
 
     def base(name: str, born: str, male: bool, household: str) -> PersonRecord:
         return PersonRecord(
-            record_id="",
-            name=name,
-            gender="male" if male else "female",
-            birth_date=born,
-            id_number=id_number(COUNTY, date.fromisoformat(born), male, rng),
-            phones=(mobile(rng),),
-            address_code=v,
-            facility="F-village",
-            household=household,
+            record_id="", name=name, gender="male" if male else "female", birth_date=born,
+            id_number=id_number(COUNTY, date.fromisoformat(born), male, rng), phones=(mobile(rng),),
+            address_code=v, facility="F-village", household=household,
         )
 
     out: list[tuple[PersonRecord, str]] = []
@@ -106,9 +94,7 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
     out += _pair("traditional", base("鍾國華", "1958-02-14", True, "C3"), name="钟国华", id_number=None)
     out += _pair("pinyin", base("谢文斌", "1990-07-30", True, "C4"), name="Xie Wenbin", id_number=None)
     out += _pair("swap", base("缪丽君", "1983-05-08", False, "C5"), birth_date="1983-08-05", id_number=None)
-    out += _pair(
-        "placeholder_date", base("翟振华", "1949-09-13", True, "C6"), birth_date="1949-01-01", id_number=None
-    )
+    out += _pair("placeholder_date", base("翟振华", "1949-09-13", True, "C6"), birth_date="1949-01-01", id_number=None)
     # The resident gave her lunar birthday (农历1962年八月十五); one clerk typed it as solar.
     lunar = base("查桂英", "1962-09-13", False, "C7")
     out += _pair("lunar", lunar, birth_date="1962-08-15", id_number=None)
@@ -125,12 +111,7 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
     child = replace(child, phones=mother.phones)
     out.append((replace(mother, record_id="mother-a"), "mother"))
     out.append((replace(child, record_id="guardian-a"), "guardian"))
-    out.append(
-        (
-            replace(child, record_id="guardian-b", id_number=mother.id_number, facility="F-township"),
-            "guardian",
-        )
-    )
+    out.append((replace(child, record_id="guardian-b", id_number=mother.id_number, facility="F-township"), "guardian"))
     # Twins without ID numbers yet: same birth date, household, phone; other given names.
     twin = base("区子涵", "2015-09-09", False, "C11")
     out.append((replace(twin, record_id="twin1-a", id_number=None), "twin1"))
@@ -141,39 +122,19 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
     out.append((replace(close, record_id="ctwin1-a", id_number=None), "ctwin1"))
     out.append((replace(close, record_id="ctwin2-a", name="仇明洋", id_number=None), "ctwin2"))
     out.append((replace(close, record_id="ctwin1-b", facility="F-county"), "ctwin1"))
-    out.append(
-        (
-            replace(
-                close,
-                record_id="ctwin2-b",
-                name="仇明洋",
-                facility="F-county",
-                id_number=id_number(COUNTY, date(2012, 4, 4), True, rng),
-            ),
-            "ctwin2",
-        )
-    )
+    out.append((replace(close, record_id="ctwin2-b", name="仇明洋", facility="F-county",
+                        id_number=id_number(COUNTY, date(2012, 4, 4), True, rng)), "ctwin2"))
     # A name typo in a single-birth household: one person.
     solo = base("仇明杰", "2013-05-06", True, "C17")
     out += _pair("household_typo", solo, name="仇明洁", id_number=None)
     # Husband and wife share the household phone.
     husband = base("朴正浩", "1970-03-03", True, "C13")
     out.append((replace(husband, record_id="husband-a"), "husband"))
-    out.append(
-        (
-            replace(base("朴贤珠", "1972-08-19", False, "C13"), record_id="wife-a", phones=husband.phones),
-            "wife",
-        )
-    )
+    out.append((replace(base("朴贤珠", "1972-08-19", False, "C13"), record_id="wife-a", phones=husband.phones), "wife"))
     # Sisters with close names, four years apart, sharing the household phone.
     sis = base("卢玲", "2017-02-08", False, "C18")
     out.append((replace(sis, record_id="sister1-a", id_number=None), "sister1"))
-    out.append(
-        (
-            replace(sis, record_id="sister2-a", name="卢玲艳", birth_date="2021-10-17", id_number=None),
-            "sister2",
-        )
-    )
+    out.append((replace(sis, record_id="sister2-a", name="卢玲艳", birth_date="2021-10-17", id_number=None), "sister2"))
     # A wife's record carrying her husband's ID number (sex digit says male).
     hus = base("彭建军", "1968-07-07", True, "C19")
     out.append((replace(hus, record_id="idcopy1-a"), "idcopy1"))
@@ -190,26 +151,8 @@ def cases(rng: random.Random) -> list[tuple[PersonRecord, str]]:
     # Garbage copies of a real person: never linked.
     victim = base("王建国", "1961-12-12", True, "C15")
     out.append((replace(victim, record_id="victim-a"), "victim"))
-    out.append(
-        (
-            replace(
-                victim,
-                record_id="garbage1-a",
-                name="😀😀",
-                birth_date="2031-01-05",
-                id_number="43012A1961121200",
-            ),
-            "garbage1",
-        )
-    )
-    out.append(
-        (replace(victim, record_id="garbage2-a", name="", id_number="ABCDEFG", birth_date=None), "garbage2")
-    )
-    out.append(
-        (
-            replace(victim, record_id="garbage3-a", name="王" * 30, id_number=None, birth_date="2099-01-01"),
-            "garbage3",
-        )
-    )
+    out.append((replace(victim, record_id="garbage1-a", name="😀😀", birth_date="2031-01-05", id_number="43012A1961121200"), "garbage1"))
+    out.append((replace(victim, record_id="garbage2-a", name="", id_number="ABCDEFG", birth_date=None), "garbage2"))
+    out.append((replace(victim, record_id="garbage3-a", name="王" * 30, id_number=None, birth_date="2099-01-01"), "garbage3"))
     out.append((replace(victim, record_id="garbage4-a", name="\x00\x01\x02", id_number=None), "garbage4"))
     return out

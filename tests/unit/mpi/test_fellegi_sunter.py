@@ -19,9 +19,7 @@ from tiercare.core.mpi.fellegi_sunter import (
 
 TRUE_M = [np.array([0.85, 0.1, 0.05]), np.array([0.9, 0.1]), np.array([0.7, 0.2, 0.1])]
 TRUE_U = [np.array([0.01, 0.04, 0.95]), np.array([0.05, 0.95]), np.array([0.02, 0.08, 0.9])]
-COMPS = [
-    Comparison(f"c{k}", tuple(f"l{j}" for j in range(len(m))), lambda a, b: -1) for k, m in enumerate(TRUE_M)
-]
+COMPS = [Comparison(f"c{k}", tuple(f"l{j}" for j in range(len(m))), lambda a, b: -1) for k, m in enumerate(TRUE_M)]
 
 
 def draw(n, lam, rng):
@@ -41,14 +39,7 @@ def test_em_recovers_m_and_lambda_with_u_from_random_pairs():
     for got, want in zip(u, TRUE_U, strict=True):
         assert np.allclose(got, want, atol=0.01)
     params = expectation_maximisation(
-        gamma,
-        COMPS,
-        u,
-        initial_lambda=0.05,
-        max_iterations=200,
-        tolerance=1e-7,
-        pseudo_count=0.0,
-        min_probability=1e-9,
+        gamma, COMPS, u, initial_lambda=0.05, max_iterations=200, tolerance=1e-7, pseudo_count=0.0, min_probability=1e-9
     )
     assert params.lam == pytest.approx(0.2, abs=0.01)
     for got, want in zip(params.m, TRUE_M, strict=True):

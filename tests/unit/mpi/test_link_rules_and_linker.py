@@ -12,24 +12,15 @@ EQ = ("same", "different")
 
 
 def eq(field):
-    return Comparison(
-        field, EQ, lambda a, b: -1 if a[field] is None or b[field] is None else int(a[field] != b[field])
-    )
+    return Comparison(field, EQ, lambda a, b: -1 if a[field] is None or b[field] is None else int(a[field] != b[field]))
 
 
 COMPS = [eq("name"), eq("dob"), eq("home")]
-RULES = parse_rules(
-    [
-        {
-            "name": "twins",
-            "when": {"dob": ["same"], "name": ["different"]},
-            "when_any": [{"home": ["same"]}],
-            "cap": "no_link",
-            "cannot_link": True,
-        },
-        {"name": "soft", "when": {"name": ["same"]}, "unless": {"dob": ["same"]}, "cap": "review"},
-    ]
-)
+RULES = parse_rules([
+    {"name": "twins", "when": {"dob": ["same"], "name": ["different"]}, "when_any": [{"home": ["same"]}],
+     "cap": "no_link", "cannot_link": True},
+    {"name": "soft", "when": {"name": ["same"]}, "unless": {"dob": ["same"]}, "cap": "review"},
+])
 
 
 def test_masks_vectorised_and_one_row_agree():
@@ -64,9 +55,7 @@ def test_link_across_groups_only():
     result = link(records, model, settings, seed=1, group=groups)
     g = np.array(groups)
     assert (g[result.pairs[:, 0]] != g[result.pairs[:, 1]]).all()
-    assert len(result.pairs) == sum(
-        1 for i in range(30) for j in range(30, 60) if records[i]["name"] == records[j]["name"]
-    )
+    assert len(result.pairs) == sum(1 for i in range(30) for j in range(30, 60) if records[i]["name"] == records[j]["name"])
     assert result.parameters.lam < 0.5  # λ over all cross pairs, not over candidates
 
 

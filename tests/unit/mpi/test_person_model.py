@@ -42,20 +42,8 @@ def same_person(linked, a, b):
 
 @pytest.mark.parametrize(
     "case",
-    [
-        "typo",
-        "homophone",
-        "traditional",
-        "pinyin",
-        "swap",
-        "placeholder_date",
-        "lunar",
-        "id_typo",
-        "id15",
-        "guardian",
-        "newborn",
-        "household_typo",
-    ],
+    ["typo", "homophone", "traditional", "pinyin", "swap", "placeholder_date", "lunar", "id_typo", "id15", "guardian",
+     "newborn", "household_typo"],
 )
 def test_every_error_type_is_linked(linked, case):
     assert same_person(linked, f"{case}-a", f"{case}-b")
@@ -64,12 +52,7 @@ def test_every_error_type_is_linked(linked, case):
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [
-        ("nbtwin-a", "nbtwin1-b"),
-        ("nbtwin-a", "nbtwin2-b"),
-        ("ctwin1-a", "ctwin2-a"),
-        ("sister1-a", "sister2-a"),
-    ],
+    [("nbtwin-a", "nbtwin1-b"), ("nbtwin-a", "nbtwin2-b"), ("ctwin1-a", "ctwin2-a"), ("sister1-a", "sister2-a")],
 )
 def test_ambiguous_family_cases_go_to_review(linked, a, b):
     out, pos, _ = linked
@@ -80,14 +63,8 @@ def test_ambiguous_family_cases_go_to_review(linked, a, b):
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [
-        ("mother-a", "guardian-a"),
-        ("mother-a", "guardian-b"),
-        ("twin1-a", "twin2-a"),
-        ("husband-a", "wife-a"),
-        ("nbtwin1-b", "nbtwin2-b"),
-        ("idcopy1-a", "idcopy2-a"),
-    ],
+    [("mother-a", "guardian-a"), ("mother-a", "guardian-b"), ("twin1-a", "twin2-a"), ("husband-a", "wife-a"),
+     ("nbtwin1-b", "nbtwin2-b"), ("idcopy1-a", "idcopy2-a")],
 )
 def test_family_members_are_never_linked(linked, a, b):
     assert not same_person(linked, a, b)

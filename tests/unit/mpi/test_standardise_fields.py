@@ -29,9 +29,7 @@ def test_phones_are_standardised(raw, digits, kind):
     assert got is not None and (got.digits, got.kind) == (digits, kind)
 
 
-@pytest.mark.parametrize(
-    ("raw", "code"), [("abc", "characters"), ("12345", "pattern"), ("1380013800", "pattern")]
-)
+@pytest.mark.parametrize(("raw", "code"), [("abc", "characters"), ("12345", "pattern"), ("1380013800", "pattern")])
 def test_bad_phones_are_reported(raw, code):
     issues = []
     assert standardise_phone(raw, issues) is None
@@ -40,13 +38,8 @@ def test_bad_phones_are_reported(raw, code):
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [
-        ("1980-08-15", date(1980, 8, 15)),
-        ("19800815", date(1980, 8, 15)),
-        ("1980/8/15", date(1980, 8, 15)),
-        ("1980年8月15日", date(1980, 8, 15)),
-        ("１９８０－０８－１５", date(1980, 8, 15)),
-    ],
+    [("1980-08-15", date(1980, 8, 15)), ("19800815", date(1980, 8, 15)), ("1980/8/15", date(1980, 8, 15)),
+     ("1980年8月15日", date(1980, 8, 15)), ("１９８０－０８－１５", date(1980, 8, 15))],
 )
 def test_solar_date_formats(raw, value):
     got = standardise_birth_date(raw, [], today=TODAY)
@@ -78,14 +71,8 @@ def test_january_first_is_a_placeholder():
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [
-        ("2030-05-01", "future"),
-        ("1980-02-30", "calendar"),
-        ("yesterday", "format"),
-        ("1850-01-02", "too_old"),
-        ("", "missing"),
-        ("农历1980年十三月一日", "lunar_date"),
-    ],
+    [("2030-05-01", "future"), ("1980-02-30", "calendar"), ("yesterday", "format"), ("1850-01-02", "too_old"),
+     ("", "missing"), ("农历1980年十三月一日", "lunar_date")],
 )
 def test_bad_dates_are_reported(raw, code):
     issues = []

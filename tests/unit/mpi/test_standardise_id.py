@@ -62,9 +62,7 @@ def test_check_rejects_a_body_that_is_not_17_digits():
 
 
 bodies = st.builds(
-    lambda region, days, seq: (
-        f"{region}{date.fromordinal(date(1900, 1, 1).toordinal() + days):%Y%m%d}{seq:03d}"
-    ),
+    lambda region, days, seq: f"{region}{date.fromordinal(date(1900, 1, 1).toordinal() + days):%Y%m%d}{seq:03d}",
     st.sampled_from(["110105", "320102", "430124", "650102"]),
     st.integers(0, 40000),
     st.integers(0, 999),

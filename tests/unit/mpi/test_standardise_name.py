@@ -37,20 +37,8 @@ def test_minority_name_separators_become_the_middle_dot(dot):
 
 @pytest.mark.parametrize(
     ("surname", "reading"),
-    [
-        ("单", "shan"),
-        ("曾", "zeng"),
-        ("解", "xie"),
-        ("区", "ou"),
-        ("仇", "qiu"),
-        ("朴", "piao"),
-        ("查", "zha"),
-        ("翟", "zhai"),
-        ("乐", "yue"),
-        ("缪", "miao"),
-        ("覃", "qin"),
-        ("盖", "ge"),
-    ],
+    [("单", "shan"), ("曾", "zeng"), ("解", "xie"), ("区", "ou"), ("仇", "qiu"), ("朴", "piao"),
+     ("查", "zha"), ("翟", "zhai"), ("乐", "yue"), ("缪", "miao"), ("覃", "qin"), ("盖", "ge")],
 )
 def test_polyphonic_surnames_use_the_override_table(surname, reading):
     got, _ = std(surname + "明")
@@ -78,15 +66,8 @@ def test_family_and_given_parts_are_used_when_name_is_absent():
 
 @pytest.mark.parametrize(
     ("text", "sylls"),
-    [
-        ("zhangwei", ("zhang", "wei")),
-        ("Zhang Wei", ("zhang", "wei")),
-        ("ZHANG San-feng", ("zhang", "san", "feng")),
-        ("xian", ("xian",)),
-        ("xi'an", ("xi", "an")),
-        ("lü", ("lv",)),
-        ("ouyangnana", ("ou", "yang", "na", "na")),
-    ],
+    [("zhangwei", ("zhang", "wei")), ("Zhang Wei", ("zhang", "wei")), ("ZHANG San-feng", ("zhang", "san", "feng")),
+     ("xian", ("xian",)), ("xi'an", ("xi", "an")), ("lü", ("lv",)), ("ouyangnana", ("ou", "yang", "na", "na"))],
 )
 def test_pinyin_only_input_is_parsed_into_syllables(text, sylls):
     assert parse_pinyin(text) == sylls
@@ -111,17 +92,8 @@ def test_ordinary_names_are_not_placeholders():
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [
-        ("", "missing"),
-        ("   ", "missing"),
-        ("王😀", "characters"),
-        ("李四#", "characters"),
-        ("张" * 30, "too_long"),
-        ("王Lily", "mixed_script"),
-        ("\x00\x07", "empty"),
-        ("-", "empty"),
-        (" ' ", "empty"),
-    ],
+    [("", "missing"), ("   ", "missing"), ("王😀", "characters"), ("李四#", "characters"),
+     ("张" * 30, "too_long"), ("王Lily", "mixed_script"), ("\x00\x07", "empty"), ("-", "empty"), (" ' ", "empty")],
 )
 def test_bad_names_give_a_clear_result_and_no_name(raw, code):
     got, issues = std(raw)

@@ -19,15 +19,8 @@ def codes(rec):
 
 def test_clean_record():
     rec = standardise_record(
-        PersonRecord(
-            record_id="r1",
-            name="張偉",
-            gender="男",
-            birth_date="1949-12-31",
-            id_number=MOTHER_ID,
-            phones=("+86 138 0013 8000", "13800138000"),
-            address_code="110105001001",
-        ),
+        PersonRecord(record_id="r1", name="張偉", gender="男", birth_date="1949-12-31", id_number=MOTHER_ID,
+                     phones=("+86 138 0013 8000", "13800138000"), address_code="110105001001"),
         today=TODAY,
     )
     assert rec.linkable and rec.name.text == "张伟" and rec.gender == "male"
@@ -87,17 +80,8 @@ PATIENT = {
     "gender": "female",
     "birthDate": "1949-12-31",
     "telecom": [{"system": "phone", "value": "13800138000"}, {"system": "email", "value": "a@b.c"}],
-    "address": [
-        {
-            "extension": [
-                {
-                    "url": "https://tiercare.org/fhir/StructureDefinition/address-division-code",
-                    "valueCode": "110105001001",
-                }
-            ],
-            "text": "...",
-        }
-    ],
+    "address": [{"extension": [{"url": "https://tiercare.org/fhir/StructureDefinition/address-division-code",
+                                "valueCode": "110105001001"}], "text": "..."}],
     "managingOrganization": {"reference": "Organization/clinic-9"},
 }
 
@@ -105,17 +89,9 @@ PATIENT = {
 def test_fhir_patient_is_mapped_with_chinese_conventions():
     rec = from_fhir_patient(PATIENT)
     assert rec == PersonRecord(
-        record_id="Patient/p1",
-        name="张伟",
-        family_name="张",
-        given_name="伟",
-        gender="female",
-        birth_date="1949-12-31",
-        id_number=MOTHER_ID,
-        phones=("13800138000",),
-        address_code="110105001001",
-        facility="Organization/clinic-9",
-        household="H-77",
+        record_id="Patient/p1", name="张伟", family_name="张", given_name="伟", gender="female",
+        birth_date="1949-12-31", id_number=MOTHER_ID, phones=("13800138000",), address_code="110105001001",
+        facility="Organization/clinic-9", household="H-77",
     )
     assert standardise_record(rec, today=TODAY).linkable
 
@@ -124,19 +100,11 @@ def test_fhir_tiercare_id_system_lunar_birthday_and_latin_names():
     patient = {
         "resourceType": "Patient",
         "id": "p2",
-        "identifier": [
-            {"system": "https://tiercare.org/fhir/sid/resident-id-number-15", "value": "110105491231002"}
-        ],
+        "identifier": [{"system": "https://tiercare.org/fhir/sid/resident-id-number-15", "value": "110105491231002"}],
         "name": [{"family": "Zhang", "given": ["Wei"]}],
         "birthDate": "1980-08-15",
-        "_birthDate": {
-            "extension": [
-                {
-                    "url": "https://tiercare.org/fhir/StructureDefinition/birth-date-lunar",
-                    "valueBoolean": True,
-                }
-            ]
-        },
+        "_birthDate": {"extension": [{"url": "https://tiercare.org/fhir/StructureDefinition/birth-date-lunar",
+                                      "valueBoolean": True}]},
         "address": [{"district": "430124"}],
     }
     rec = from_fhir_patient(patient)
@@ -147,54 +115,30 @@ def test_fhir_tiercare_id_system_lunar_birthday_and_latin_names():
 
 
 def test_fhir_lunar_birthday_as_written():
-    patient = {
-        "resourceType": "Patient",
-        "_birthDate": {
-            "extension": [
-                {
-                    "url": "https://tiercare.org/fhir/StructureDefinition/birth-date-lunar",
-                    "valueString": "农历1980年八月十五",
-                }
-            ]
-        },
-    }
+    patient = {"resourceType": "Patient", "_birthDate": {"extension": [
+        {"url": "https://tiercare.org/fhir/StructureDefinition/birth-date-lunar", "valueString": "农历1980年八月十五"}]}}
     rec = from_fhir_patient(patient)
     assert rec.birth_date == "农历1980年八月十五" and rec.birth_date_lunar
 
 
 def test_odd_fhir_content_does_not_crash():
-    rec = from_fhir_patient(
-        {"resourceType": "Patient", "name": "bad", "identifier": [1, {"value": 3}], "telecom": None}
-    )
+    rec = from_fhir_patient({"resourceType": "Patient", "name": "bad", "identifier": [1, {"value": 3}], "telecom": None})
     assert rec.name is None and rec.id_number is None and rec.phones == ()
     with pytest.raises(InvalidInput):
         from_fhir_patient({"resourceType": "Observation"})
 
 
 @given(
-    st.text(max_size=30),
-    st.text(max_size=12),
-    st.text(max_size=20),
-    st.text(max_size=20),
-    st.lists(st.text(max_size=20), max_size=3),
-    st.text(max_size=14),
+    st.text(max_size=30), st.text(max_size=12), st.text(max_size=20), st.text(max_size=20),
+    st.lists(st.text(max_size=20), max_size=3), st.text(max_size=14),
 )
 def test_arbitrary_input_never_crashes_and_garbage_is_never_linkable(name, gender, birth, idn, phones, code):
     rec = standardise_record(
-        PersonRecord(
-            record_id="x",
-            name=name,
-            gender=gender,
-            birth_date=birth,
-            id_number=idn,
-            phones=tuple(phones),
-            address_code=code,
-        ),
+        PersonRecord(record_id="x", name=name, gender=gender, birth_date=birth, id_number=idn, phones=tuple(phones),
+                     address_code=code),
         today=TODAY,
     )
     if rec.linkable:
-        assert (
-            (rec.name is not None and not rec.name.placeholder)
-            or (rec.own_id is not None and rec.own_id.valid)
-            or (rec.name is not None and rec.birth is not None)
+        assert (rec.name is not None and not rec.name.placeholder) or (rec.own_id is not None and rec.own_id.valid) or (
+            rec.name is not None and rec.birth is not None
         )

@@ -47,10 +47,7 @@ def test_readings_follow_the_thresholds(params: Params) -> None:
         assert not is_controlled_bp(sbp, dbp, 50, mgmt) and sbp < 180 and dbp < 110
         sbp, dbp = bp_reading(rng, False, True, 70, mgmt)
         assert sbp >= 180  # urgent
-        assert (
-            150 <= bp_reading(rng, False, False, 70, mgmt)[0]
-            or bp_reading(rng, False, False, 70, mgmt)[1] >= 0
-        )
+        assert 150 <= bp_reading(rng, False, False, 70, mgmt)[0] or bp_reading(rng, False, False, 70, mgmt)[1] >= 0
         assert fpg_reading(rng, True, False, mgmt) < 7.0
         g = fpg_reading(rng, False, True, mgmt)
         assert g >= 16.7 or g <= 3.9
@@ -67,24 +64,7 @@ class _FakeBuilder:
         self.rng = Rng(seed)
         self.p = params
         self.ctx = type("C", (), {"n_days": 365})()
-        self.persons = [
-            Person(
-                "p1",
-                "h1",
-                "v",
-                "张伟",
-                "张",
-                True,
-                __import__("datetime").date(1960, 1, 1),
-                "x",
-                "1",
-                "resident",
-                True,
-                True,
-                False,
-                64,
-            )
-        ]
+        self.persons = [Person("p1", "h1", "v", "张伟", "张", True, __import__("datetime").date(1960, 1, 1), "x", "1", "resident", True, True, False, 64)]
         self.out = type("O", (), {"stats": Counter()})()
         self.primary_township = "f-thc"
 
@@ -111,9 +91,7 @@ def test_followups_spec_rules(params: Params) -> None:
                     assert (back.day - v.day <= 14) == back.payload["within_14d"] or back.day - v.day <= 17
             if v.kind == "followup":
                 sbp, dbp = v.payload["bp"]
-                assert (v.payload["class"][0] == "satisfied") == is_controlled_bp(
-                    sbp, dbp, 64, params["management"]
-                )
+                assert (v.payload["class"][0] == "satisfied") == is_controlled_bp(sbp, dbp, 64, params["management"])
     # Most but not all patients get >= 4 follow-ups; unsatisfied results get 2-week rechecks.
     assert 0.6 < n_standard / n_patients < 0.95
     assert rechecks_ok > 50

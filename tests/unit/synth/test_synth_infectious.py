@@ -17,15 +17,11 @@ def test_outbreak_plan_has_both_kinds_inside_their_area(params: Params) -> None:
             assert len(o.cases) == 1 and o.last_day - o.first_day < ob["point_source_days"]
         assert 1 <= o.extra_cases <= ob["size_max"]
         assert o.disease in ob["diseases"]
-    assert plan_outbreaks(region, params, seed=8, n_days=730) == plan_outbreaks(
-        region, params, seed=8, n_days=730
-    )
+    assert plan_outbreaks(region, params, seed=8, n_days=730) == plan_outbreaks(region, params, seed=8, n_days=730)
 
 
 def test_free_text_damage_like_the_seeds(params: Params) -> None:
-    ft = dict(
-        params["free_text"], damaged_share=1.0, pinyin_after_share=1.0, spam_share=1.0, traditional_share=1.0
-    )
+    ft = dict(params["free_text"], damaged_share=1.0, pinyin_after_share=1.0, spam_share=1.0, traditional_share=1.0)
     rng = Rng(3)
     seen_pinyin = seen_spam = 0
     for _ in range(50):

@@ -10,17 +10,7 @@ def test_default_parameters_load_with_sources() -> None:
     assert p["care"]["primary_share_target"] == 0.58
     assert abs(sum(p["population"]["age_group_share"]) - 1.0) < 0.005
     # Every section that holds rates names its source.
-    for section in (
-        "population",
-        "names",
-        "care",
-        "management",
-        "contracts",
-        "referral",
-        "infectious",
-        "holidays",
-        "registration",
-    ):
+    for section in ("population", "names", "care", "management", "contracts", "referral", "infectious", "holidays", "registration"):
         assert "source" in p[section], section
     assert len(p.digest) == 64
 

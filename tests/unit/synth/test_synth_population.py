@@ -21,9 +21,7 @@ def _residents(params: Params, seed: int, n_villages: int = 6) -> list:  # type:
     for t in county.townships[:2]:
         ids = IdAllocator(t.index_in_county, len(county.townships))
         for v in t.villages[:n_villages]:
-            out += generate_residents(
-                Rng(seed, int(v.code)), params, names, county, t, v, date(2024, 1, 1), ids
-            )
+            out += generate_residents(Rng(seed, int(v.code)), params, names, county, t, v, date(2024, 1, 1), ids)
     return out
 
 

@@ -25,21 +25,9 @@ def _rate(run: Run, name: str) -> float:
 
 def test_retention_and_primary_share_within_one_point(region8k: Run) -> None:
     care = region8k.ctx.params["care"]
-    assert (
-        abs(_rate(region8k, "outpatient county retention 县域就诊率") - care["county_retention_target"])
-        < 0.01
-    )
-    assert (
-        abs(_rate(region8k, "outpatient primary-level share 基层诊疗量占比") - care["primary_share_target"])
-        < 0.01
-    )
-    assert (
-        abs(
-            _rate(region8k, "inpatient county retention 县域就诊率")
-            - care["inpatient_county_retention_target"]
-        )
-        < 0.01
-    )
+    assert abs(_rate(region8k, "outpatient county retention 县域就诊率") - care["county_retention_target"]) < 0.01
+    assert abs(_rate(region8k, "outpatient primary-level share 基层诊疗量占比") - care["primary_share_target"]) < 0.01
+    assert abs(_rate(region8k, "inpatient county retention 县域就诊率") - care["inpatient_county_retention_target"]) < 0.01
     assert abs(_rate(region8k, "outpatient visits per resident") - care["outpatient_visits_per_person"]) < 0.3
 
 
@@ -74,29 +62,18 @@ def test_chronic_care_and_contracts_are_realistic(region8k: Run) -> None:
     p = region8k.ctx.params
     assert 0.20 < _rate(region8k, "hypertension adult prevalence") < 0.30
     assert 0.09 < _rate(region8k, "diabetes adult prevalence") < 0.16
-    assert (
-        abs(
-            _rate(region8k, "hypertension management rate 健康管理率 (managed / true patients)")
-            - p["management"]["hypertension_managed_share"]
-        )
-        < 0.04
-    )
+    assert abs(_rate(region8k, "hypertension management rate 健康管理率 (managed / true patients)") - p["management"]["hypertension_managed_share"]) < 0.04
     std = _rate(region8k, "hypertension standardised management 规范管理率")
     assert 0.6 < std < 0.95  # most but not all
     assert 0.55 < _rate(region8k, "hypertension control rate 控制率 (last follow-up)") < 0.85
     for group in ("elderly_65", "hypertension", "diabetes"):
         assert abs(_rate(region8k, f"key group {group}") - p["contracts"][group]) < 0.04
-    assert _rate(region8k, "key group elderly_65") > _rate(
-        region8k, "contract coverage 签约率 (all residents)"
-    )
+    assert _rate(region8k, "key group elderly_65") > _rate(region8k, "contract coverage 签约率 (all residents)")
 
 
 def test_referrals_closed_loop_and_notifiable_timeliness(region8k: Run) -> None:
     s = region8k.stats
-    assert (
-        s["referral.up.requested"]
-        == s["referral.up.accepted"] + s["referral.up.rejected"] + s["referral.up.cancelled"]
-    )
+    assert s["referral.up.requested"] == s["referral.up.accepted"] + s["referral.up.rejected"] + s["referral.up.cancelled"]
     assert s["referral.down.completed"] > 0 and s["referral.followup_14d"] > 0
     tasks = [orjson.loads(x) for x in region8k.lines["Task"]]
     statuses = Counter(t["status"] for t in tasks)
@@ -120,20 +97,8 @@ def test_patient_records_and_ground_truth(region8k: Run) -> None:
     assert set(per_person) == set(persons)  # every person has at least the health record
     assert sum(per_person.values()) / len(persons) > 1.5  # registered at several facilities
     kinds = Counter(k for row in region8k.patients for k in row[4].split(";") if k)
-    for kind in (
-        "typo",
-        "homophone",
-        "traditional",
-        "pinyin_only",
-        "day_month_swap",
-        "jan1_placeholder",
-        "lunar_birthday",
-        "id_transcription",
-        "id_legacy_15",
-        "guardian_id",
-        "newborn_placeholder",
-        "missing_fields",
-    ):
+    for kind in ("typo", "homophone", "traditional", "pinyin_only", "day_month_swap", "jan1_placeholder",
+                 "lunar_birthday", "id_transcription", "id_legacy_15", "guardian_id", "newborn_placeholder", "missing_fields"):
         assert kinds[kind] > 0, kind
     # The Patient resource carries the damaged fields, not the true ones.
     pats = {orjson.loads(x)["id"]: orjson.loads(x) for x in region8k.lines["Patient"][:5000]}

@@ -20,43 +20,19 @@ def _maker(params: Params, **weights: float) -> RecordMaker:
     return RecordMaker(reg, nm["male_chars"] + nm["female_chars"])
 
 
-def _person(
-    birth: date = date(1969, 3, 8), name: str = "张伟", male: bool = True, guardian: int = -1
-) -> Person:
-    return Person(
-        "p1",
-        "h1",
-        "339021101201",
-        name,
-        name[0],
-        male,
-        birth,
-        make_id_number("339021", birth, 13 if male else 14),
-        "13812345678",
-        "resident",
-        True,
-        True,
-        False,
-        (REF - birth).days // 365,
-        guardian=guardian,
-    )
+def _person(birth: date = date(1969, 3, 8), name: str = "张伟", male: bool = True, guardian: int = -1) -> Person:
+    return Person("p1", "h1", "339021101201", name, name[0], male, birth, make_id_number("339021", birth, 13 if male else 14),
+                  "13812345678", "resident", True, True, False, (REF - birth).days // 365, guardian=guardian)
 
 
-def _make(
-    maker: RecordMaker, p: Person, guardian: Person | None = None, seed: int = 1
-) -> tuple[dict, list[str]]:  # type: ignore[type-arg]
+def _make(maker: RecordMaker, p: Person, guardian: Person | None = None, seed: int = 1) -> tuple[dict, list[str]]:  # type: ignore[type-arg]
     return maker.make(Rng(seed), p, "village", "f-1", "123", "339021", "地址", guardian, REF)
 
 
 def test_a_clean_record_copies_the_person(params: Params) -> None:
     maker = _maker(params)
     rec, errors = _make(maker, _person())
-    assert (
-        errors == []
-        and rec["name"] == "张伟"
-        and rec["birth"] == "1969-03-08"
-        and is_valid_id_number(rec["id_number"])
-    )
+    assert errors == [] and rec["name"] == "张伟" and rec["birth"] == "1969-03-08" and is_valid_id_number(rec["id_number"])
 
 
 def test_each_error_kind_damages_what_it_says(params: Params) -> None:
@@ -74,9 +50,7 @@ def test_each_error_kind_damages_what_it_says(params: Params) -> None:
     rec, e = _make(_maker(params, lunar_birthday=1), p)
     assert rec["birth"] == "1969-01-20"  # Spring Festival 1969 fell on 17 February: 8 March is 正月二十
     rec, e = _make(_maker(params, id_transcription=1), p)
-    assert (
-        e == ["id_transcription"] and not is_valid_id_number(rec["id_number"]) and len(rec["id_number"]) == 18
-    )
+    assert e == ["id_transcription"] and not is_valid_id_number(rec["id_number"]) and len(rec["id_number"]) == 18
     rec, e = _make(_maker(params, id_legacy_15=1), p)
     assert rec["id_number"] == p.id_number[:6] + p.id_number[8:17]
     rec, e = _make(_maker(params, phone_typo=1), p)

@@ -46,22 +46,8 @@ def test_layout_manifest_and_truth(plain: Path) -> None:
         lines = (plain / f"{rtype}.ndjson").read_bytes().splitlines()
         assert len(lines) == count
         assert all(orjson.loads(x)["resourceType"] == rtype for x in lines[:50])
-    assert {
-        "Patient",
-        "Encounter",
-        "Observation",
-        "Condition",
-        "Organization",
-        "Practitioner",
-        "PractitionerRole",
-        "ServiceRequest",
-        "Task",
-        "ExplanationOfBenefit",
-        "Coverage",
-        "CarePlan",
-        "Group",
-        "Location",
-    } <= set(m["counts"])
+    assert {"Patient", "Encounter", "Observation", "Condition", "Organization", "Practitioner", "PractitionerRole",
+            "ServiceRequest", "Task", "ExplanationOfBenefit", "Coverage", "CarePlan", "Group", "Location"} <= set(m["counts"])
     truth = plain / "truth"
     persons = (truth / "persons.csv").read_text("utf-8").splitlines()
     patients = (truth / "patients.csv").read_text("utf-8").splitlines()
@@ -69,11 +55,7 @@ def test_layout_manifest_and_truth(plain: Path) -> None:
     assert patients[0] == "patient_id,person_id,facility,tier,errors"
     assert len(patients) - 1 == m["counts"]["Patient"]
     assert len(persons) - 1 == m["stats"]["persons"]
-    assert (
-        (truth / "outbreaks.csv")
-        .read_text("utf-8")
-        .startswith("outbreak_id,disease,kind,county,area,first_day,last_day,extra_cases")
-    )
+    assert (truth / "outbreaks.csv").read_text("utf-8").startswith("outbreak_id,disease,kind,county,area,first_day,last_day,extra_cases")
     assert not (plain / ".parts").exists()
 
 
@@ -82,10 +64,7 @@ def test_gzip_output_decompresses_to_the_plain_bytes(plain: Path, tmp_path: Path
     gz = tmp_path / "gz"
     generate(gz, N, 1, 42, params_text=default_text(), compress=True)
     for name in ("Patient", "Encounter", "Organization"):
-        assert (
-            gzip.decompress((gz / f"{name}.ndjson.gz").read_bytes())
-            == (plain / f"{name}.ndjson").read_bytes()
-        )
+        assert gzip.decompress((gz / f"{name}.ndjson.gz").read_bytes()) == (plain / f"{name}.ndjson").read_bytes()
 
 
 def test_refuses_to_overwrite_and_bad_arguments(plain: Path, tmp_path: Path) -> None:
@@ -106,9 +85,7 @@ def test_cli_report_prints_targets(plain: Path) -> None:
 @pytest.mark.slow
 def test_cli_generates_several_years(tmp_path: Path) -> None:
     out = tmp_path / "two"
-    result = CliRunner().invoke(
-        synth, ["--residents", "300", "--years", "2", "--seed", "5", "--out", str(out)]
-    )
+    result = CliRunner().invoke(synth, ["--residents", "300", "--years", "2", "--seed", "5", "--out", str(out)])
     assert result.exit_code == 0, result.output
     m = read_manifest(out)
     assert m["days"] == 731 and m["years"] == 2  # 2024 is a leap year

@@ -57,17 +57,11 @@ class Database:
     def connect(self, *, autocommit: bool = False) -> psycopg.Connection:
         url = self.url()
         try:
-            return psycopg.connect(
-                url,
-                autocommit=autocommit,
-                connect_timeout=self.settings.connect_timeout,
-                options=SESSION_OPTIONS,
-            )
+            return psycopg.connect(url, autocommit=autocommit, connect_timeout=self.settings.connect_timeout,
+                                   options=SESSION_OPTIONS)
         except psycopg.OperationalError as exc:
             reason = _reason(exc)
-            raise DatabaseUnavailable(
-                f"cannot connect to the database ({self.describe()}): {reason}"
-            ) from None
+            raise DatabaseUnavailable(f"cannot connect to the database ({self.describe()}): {reason}") from None
 
     def check_version(self, conn: psycopg.Connection) -> int:
         got = conn.execute("SHOW server_version_num").fetchone()

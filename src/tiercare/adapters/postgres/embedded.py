@@ -113,12 +113,7 @@ class EmbeddedPostgres:
         root = bin_dir().parent
         for path in root.rglob("*"):
             mode = path.stat().st_mode
-            want = (
-                mode
-                | stat.S_IRGRP
-                | stat.S_IROTH
-                | (traverse if (path.is_dir() or mode & stat.S_IXUSR) else 0)
-            )
+            want = mode | stat.S_IRGRP | stat.S_IROTH | (traverse if (path.is_dir() or mode & stat.S_IXUSR) else 0)
             if want != mode:
                 path.chmod(want)
 
@@ -184,9 +179,7 @@ class EmbeddedPostgres:
         )
 
     # ---- lifecycle -------------------------------------------------------
-    def _pg(
-        self, tool: str, *args: str, user: str | None, timeout: float = 60
-    ) -> subprocess.CompletedProcess[str]:
+    def _pg(self, tool: str, *args: str, user: str | None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(bin_dir() / tool), *args],
             user=user,
@@ -221,17 +214,8 @@ class EmbeddedPostgres:
                         entry = pwd.getpwnam(user)
                         os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
                     r = self._pg(
-                        "initdb",
-                        "-D",
-                        str(self.data_dir),
-                        "-U",
-                        "postgres",
-                        "--auth=trust",
-                        "--encoding=UTF8",
-                        "--locale=C.UTF-8",
-                        "--no-instructions",
-                        user=user,
-                        timeout=180,
+                        "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+                        "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions", user=user, timeout=180,
                     )
                     if r.returncode != 0:
                         raise DatabaseUnavailable(f"initdb failed in {self.data_dir}: {_last_line(r.stderr)}")
@@ -243,25 +227,12 @@ class EmbeddedPostgres:
                     entry = pwd.getpwnam(user)
                     os.chown(self.log_file, entry.pw_uid, entry.pw_gid)
                 r = self._pg(
-                    "pg_ctl",
-                    "-D",
-                    str(self.data_dir),
-                    "-l",
-                    str(self.log_file),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    f"-c listen_addresses='' -k {sock}",
-                    "start",
-                    user=user,
-                    timeout=90,
+                    "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
+                    "-o", f"-c listen_addresses='' -k {sock}", "start", user=user, timeout=90,
                 )
                 if r.returncode != 0:
                     tail = _tail(self.log_file)
-                    raise DatabaseUnavailable(
-                        f"embedded PostgreSQL did not start: {tail or _last_line(r.stderr)}"
-                    )
+                    raise DatabaseUnavailable(f"embedded PostgreSQL did not start: {tail or _last_line(r.stderr)}")
                 self._ensure_database()
         return self.status()
 
@@ -312,9 +283,7 @@ class EmbeddedPostgres:
         if pid is None:
             return False
         user = self._run_as()
-        r = self._pg(
-            "pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "30", "stop", user=user, timeout=60
-        )
+        r = self._pg("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "30", "stop", user=user, timeout=60)
         if r.returncode != 0 and psutil.pid_exists(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGQUIT)

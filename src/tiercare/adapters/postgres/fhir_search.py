@@ -29,16 +29,8 @@ from tiercare.adapters.postgres.fhir_store import decode_cursor, encode_cursor
 from tiercare.core.errors import InvalidInput, NotSupported
 from tiercare.services.fhir_ports import SearchPage, StoredResource
 
-TABLE_OF = {
-    "token": "fhir_token",
-    "string": "fhir_string",
-    "date": "fhir_date",
-    "reference": "fhir_reference",
-    "quantity": "fhir_quantity",
-    "number": "fhir_number",
-    "uri": "fhir_uri",
-    "composite": "fhir_composite",
-}
+TABLE_OF = {"token": "fhir_token", "string": "fhir_string", "date": "fhir_date", "reference": "fhir_reference",
+            "quantity": "fhir_quantity", "number": "fhir_number", "uri": "fhir_uri", "composite": "fhir_composite"}
 MAX_INCLUDES = 1000
 
 
@@ -91,20 +83,15 @@ class SearchCompiler:
             return sql.SQL("NOT ") + self._exists(b, table, owner, p.name, _or(alts))
         return self._exists(b, table, owner, p.name, _or(alts))
 
-    def _exists(
-        self, b: Builder, table: str, owner: Owner, param: str, cond: sql.Composable
-    ) -> sql.Composable:
-        return sql.SQL(
-            "EXISTS (SELECT 1 FROM {} t WHERE t.resource_type = {} AND t.resource_id = {} "
-            "AND t.param = {} AND ({}))"
-        ).format(sql.Identifier(table), owner[0], owner[1], b.bind(param), cond)
+    def _exists(self, b: Builder, table: str, owner: Owner, param: str, cond: sql.Composable) -> sql.Composable:
+        return sql.SQL("EXISTS (SELECT 1 FROM {} t WHERE t.resource_type = {} AND t.resource_id = {} "
+                       "AND t.param = {} AND ({}))").format(sql.Identifier(table), owner[0], owner[1],
+                                                            b.bind(param), cond)
 
     def value(self, b: Builder, ptype: str, modifier: str | None, v: Any) -> sql.Composable:
         """Condition on the index row ``t`` for one value (R4 search §3.1.1.4-5)."""
         if ptype == "token" or (ptype == "reference" and modifier == "identifier"):
-            sys_col, code_col = (
-                ("system", "code") if ptype == "token" else ("identifier_system", "identifier_value")
-            )
+            sys_col, code_col = ("system", "code") if ptype == "token" else ("identifier_system", "identifier_value")
             return self._token(b, v, sys_col, code_col)
         if ptype == "string":
             if modifier == "exact":
@@ -126,9 +113,7 @@ class SearchCompiler:
         if ptype == "quantity":
             cond = self._range(b, v.prefix, (v.low, v.high), "t.lo", "t.hi", True, _approx(v))
             if v.code:
-                cond = sql.SQL("{} AND (t.code = {} OR t.unit = {})").format(
-                    cond, b.bind(v.code), b.bind(v.code)
-                )
+                cond = sql.SQL("{} AND (t.code = {} OR t.unit = {})").format(cond, b.bind(v.code), b.bind(v.code))
             if v.system:
                 cond = sql.SQL("{} AND t.system = {}").format(cond, b.bind(v.system))
             return cond
@@ -155,15 +140,8 @@ class SearchCompiler:
         return _and(parts) if parts else sql.SQL("FALSE")
 
     @staticmethod
-    def _range(
-        b: Builder,
-        prefix: str,
-        search: tuple[Any, Any],
-        lo: str,
-        hi: str,
-        nullable: bool,
-        approx: tuple[Any, Any] | None,
-    ) -> sql.Composable:
+    def _range(b: Builder, prefix: str, search: tuple[Any, Any], lo: str, hi: str, nullable: bool,
+               approx: tuple[Any, Any] | None) -> sql.Composable:
         """R4 §3.1.1.4 prefixes on a target range [lo, hi) against a search range [sl, sh)
         (the semantics of core.fhir.search_values.range_matches; NULL ends are open)."""
         L, H = sql.SQL(lo), sql.SQL(hi)
@@ -190,9 +168,8 @@ class SearchCompiler:
             return sql.SQL("({} <= {})").format(H, sl)
         if prefix == "ap":
             a_lo, a_hi = approx or search
-            return sql.SQL("(({}{} < {}) AND ({}{} > {}))").format(
-                open_(L), L, b.bind(a_hi), open_(H), H, b.bind(a_lo)
-            )
+            return sql.SQL("(({}{} < {}) AND ({}{} > {}))").format(open_(L), L, b.bind(a_hi), open_(H), H,
+                                                                   b.bind(a_lo))
         raise InvalidInput(f"unknown prefix {prefix!r}")
 
     @staticmethod
@@ -216,23 +193,12 @@ class SearchCompiler:
         if kind == "TokenValue":
             conds.append(self._token(b, second, "v_system", "v_code"))
         elif kind in ("QuantityValue", "NumberValue"):
-            conds.append(
-                self._range(
-                    b,
-                    second.prefix,
-                    (second.low, second.high),
-                    "t.v_num_lo",
-                    "t.v_num_hi",
-                    True,
-                    _approx(second),
-                )
-            )
+            conds.append(self._range(b, second.prefix, (second.low, second.high), "t.v_num_lo", "t.v_num_hi", True,
+                                     _approx(second)))
             if kind == "QuantityValue" and second.code:
                 conds.append(sql.SQL("t.v_code = {}").format(b.bind(second.code)))
         elif kind == "DateValue":
-            conds.append(
-                self._range(b, second.prefix, (second.low, second.high), "t.v_lo", "t.v_hi", True, None)
-            )
+            conds.append(self._range(b, second.prefix, (second.low, second.high), "t.v_lo", "t.v_hi", True, None))
         elif kind == "StringValue":
             conds.append(sql.SQL("t.v_string LIKE {}").format(b.bind(like_escape(second.value) + "%")))
         else:
@@ -251,40 +217,32 @@ class SearchCompiler:
         alts = _or([self._range(b, v.prefix, (v.low, v.high), col, col, False, None) for v in c.values])
         if direct:
             return alts
-        return sql.SQL(
-            "EXISTS (SELECT 1 FROM fhir_resource x WHERE x.resource_type = {} AND x.id = {} AND ({}))"
-        ).format(owner[0], owner[1], alts)
+        return sql.SQL("EXISTS (SELECT 1 FROM fhir_resource x WHERE x.resource_type = {} AND x.id = {} AND ({}))"
+                       ).format(owner[0], owner[1], alts)
 
     def _chain(self, b: Builder, c: Any, owner: Owner) -> sql.Composable:
         """``subject:Patient.name=x``: a reference of the owner to a target matching the inner clause."""
         n = len(b.args)
         alias = sql.Identifier(f"c{n}")
-        inner = self.clause(
-            b, c.chain, (sql.SQL("{}.target_type").format(alias), sql.SQL("{}.target_id").format(alias))
-        )
-        return sql.SQL(
-            "EXISTS (SELECT 1 FROM fhir_reference {a} WHERE {a}.resource_type = {} AND {a}.resource_id = {} "
-            "AND {a}.param = {} AND {a}.target_type = ANY({}) AND ({}))"
-        ).format(owner[0], owner[1], b.bind(c.param.name), b.bind(list(c.chain_types)), inner, a=alias)
+        inner = self.clause(b, c.chain, (sql.SQL("{}.target_type").format(alias), sql.SQL("{}.target_id").format(alias)))
+        return sql.SQL("EXISTS (SELECT 1 FROM fhir_reference {a} WHERE {a}.resource_type = {} AND {a}.resource_id = {} "
+                       "AND {a}.param = {} AND {a}.target_type = ANY({}) AND ({}))").format(
+            owner[0], owner[1], b.bind(c.param.name), b.bind(list(c.chain_types)), inner, a=alias)
 
     def _has(self, b: Builder, h: Any, owner: Owner) -> sql.Composable:
         """``_has:Observation:patient:code=x``: referenced by a matching Observation."""
         alias = sql.Identifier(f"h{len(b.args)}")
-        inner = self.clause(
-            b, h.clause, (sql.SQL("{}.resource_type").format(alias), sql.SQL("{}.resource_id").format(alias))
-        )
-        return sql.SQL(
-            "EXISTS (SELECT 1 FROM fhir_reference {a} WHERE {a}.target_type = {} AND {a}.target_id = {} "
-            "AND {a}.resource_type = {} AND {a}.param = {} AND ({}))"
-        ).format(owner[0], owner[1], b.bind(h.source_type), b.bind(h.reference.name), inner, a=alias)
+        inner = self.clause(b, h.clause, (sql.SQL("{}.resource_type").format(alias),
+                                          sql.SQL("{}.resource_id").format(alias)))
+        return sql.SQL("EXISTS (SELECT 1 FROM fhir_reference {a} WHERE {a}.target_type = {} AND {a}.target_id = {} "
+                       "AND {a}.resource_type = {} AND {a}.param = {} AND ({}))").format(
+            owner[0], owner[1], b.bind(h.source_type), b.bind(h.reference.name), inner, a=alias)
 
     # ---- the query ---------------------------------------------------------------------
     def where(self, b: Builder, q: Any) -> sql.Composable:
         owner: Owner = (sql.SQL("r.resource_type"), sql.SQL("r.id"))
-        conds: list[sql.Composable] = [
-            sql.SQL("r.resource_type = {}").format(b.bind(q.resource_type)),
-            sql.SQL("NOT r.deleted"),
-        ]
+        conds: list[sql.Composable] = [sql.SQL("r.resource_type = {}").format(b.bind(q.resource_type)),
+                                       sql.SQL("NOT r.deleted")]
         conds += [self.clause(b, c, owner, direct="r") for c in q.clauses]
         conds += [self._has(b, h, owner) for h in getattr(q, "has", ())]
         return _and(conds)
@@ -300,33 +258,19 @@ class SearchCompiler:
                 keys.append((sql.SQL("r.last_updated"), desc, "ts"))
                 continue
             table = TABLE_OF.get(p.type)
-            col, kind = {
-                "date": ("lo" if not desc else "hi", "ts"),
-                "number": ("value", "num"),
-                "quantity": ("value", "num"),
-                "string": ("value", "text"),
-                "token": ("code", "text"),
-                "reference": ("target_id", "text"),
-                "uri": ("value", "text"),
-            }.get(p.type, (None, ""))
+            col, kind = {"date": ("lo" if not desc else "hi", "ts"), "number": ("value", "num"),
+                         "quantity": ("value", "num"), "string": ("value", "text"), "token": ("code", "text"),
+                         "reference": ("target_id", "text"), "uri": ("value", "text")}.get(p.type, (None, ""))
             if table is None or col is None:
                 raise InvalidInput(f"cannot sort by '{p.name}'")
             agg = "max" if desc else "min"
-            sentinel = {
-                "ts": ("'-infinity'::timestamptz", "'infinity'::timestamptz"),
-                "num": ("'-Infinity'::numeric", "'Infinity'::numeric"),
-                "text": ("''", "chr(1114111)"),
-            }[kind][0 if desc else 1]
-            expr = sql.SQL(
-                "coalesce((SELECT {agg}(s.{col}) FROM {tbl} s WHERE s.resource_type = r.resource_type "
-                "AND s.resource_id = r.id AND s.param = {p}), {sentinel})"
-            ).format(
-                agg=sql.SQL(agg),
-                col=sql.Identifier(col),
-                tbl=sql.Identifier(table),
-                p=b.bind(p.name),
-                sentinel=sql.SQL(sentinel),
-            )
+            sentinel = {"ts": ("'-infinity'::timestamptz", "'infinity'::timestamptz"),
+                        "num": ("'-Infinity'::numeric", "'Infinity'::numeric"),
+                        "text": ("''", "chr(1114111)")}[kind][0 if desc else 1]
+            expr = sql.SQL("coalesce((SELECT {agg}(s.{col}) FROM {tbl} s WHERE s.resource_type = r.resource_type "
+                           "AND s.resource_id = r.id AND s.param = {p}), {sentinel})").format(
+                agg=sql.SQL(agg), col=sql.Identifier(col), tbl=sql.Identifier(table), p=b.bind(p.name),
+                sentinel=sql.SQL(sentinel))
             keys.append((expr, desc, kind))
         id_desc = next((k.descending for k in q.sort if k.param.name == "_id"), False)
         keys.append((sql.SQL("r.id"), id_desc, "text"))
@@ -348,11 +292,9 @@ class SearchCompiler:
         summary_count = getattr(q, "summary", None) == "count"
         order = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(f"k{i}"), sql.SQL("DESC" if desc != backwards else "ASC"))
-            for i, (_, desc, _) in enumerate(keys)
-        )
-        select_keys = sql.SQL(", ").join(
-            sql.SQL("{} AS {}").format(e, sql.Identifier(f"k{i}")) for i, (e, _, _) in enumerate(keys)
-        )
+            for i, (_, desc, _) in enumerate(keys))
+        select_keys = sql.SQL(", ").join(sql.SQL("{} AS {}").format(e, sql.Identifier(f"k{i}"))
+                                         for i, (e, _, _) in enumerate(keys))
         matches: list[StoredResource] = []
         rows: list[Any] = []
         more = False
@@ -360,12 +302,9 @@ class SearchCompiler:
             offset: sql.Composable = sql.SQL("")
             if not cursor and q.offset:
                 offset = sql.SQL(" OFFSET {}").format(b.bind(int(q.offset)))
-            stmt = sql.SQL(
-                "SELECT * FROM (SELECT r.id, r.version, r.last_updated, r.body, {keys} FROM fhir_resource r "
-                "WHERE {where}) q WHERE {seek} ORDER BY {order} LIMIT {limit}{offset}"
-            ).format(
-                keys=select_keys, where=where, seek=seek, order=order, limit=b.bind(count + 1), offset=offset
-            )
+            stmt = sql.SQL("SELECT * FROM (SELECT r.id, r.version, r.last_updated, r.body, {keys} FROM fhir_resource r "
+                           "WHERE {where}) q WHERE {seek} ORDER BY {order} LIMIT {limit}{offset}").format(
+                keys=select_keys, where=where, seek=seek, order=order, limit=b.bind(count + 1), offset=offset)
             rows = conn.execute(stmt, b.args, prepare=False).fetchall()
             more = len(rows) > count
             rows = rows[:count]
@@ -374,26 +313,19 @@ class SearchCompiler:
             matches = [StoredResource(q.resource_type, r[0], r[1], r[2], False, r[3]) for r in rows]
         total = None
         first_page_complete = not cursor and not more and not q.offset
-        if (
-            summary_count
-            or getattr(q, "total", None) in ("accurate", "estimate")
-            or (first_page_complete and count)
-        ):
+        if summary_count or getattr(q, "total", None) in ("accurate", "estimate") or (first_page_complete and count):
             if first_page_complete and not summary_count and count:
                 total = len(matches)
             else:
                 tb = Builder()
-                total = conn.execute(
-                    sql.SQL("SELECT count(*) FROM fhir_resource r WHERE {}").format(self.where(tb, q)),
-                    tb.args,
-                    prepare=False,
-                ).fetchone()[0]  # type: ignore[index]
+                total = conn.execute(sql.SQL("SELECT count(*) FROM fhir_resource r WHERE {}").format(self.where(tb, q)),
+                                     tb.args, prepare=False).fetchone()[0]  # type: ignore[index]
         page = SearchPage(matches, total=total)
         if rows:
             first_vals = [_jsonable(v) for v in rows[0][4:]]
             last_vals = [_jsonable(v) for v in rows[-1][4:]]
             has_next = more if not backwards else True
-            has_prev = more if backwards else bool(cursor)
+            has_prev = (more if backwards else bool(cursor))
             if has_next:
                 page.next_cursor = encode_cursor(["n", *last_vals])
             if has_prev:
@@ -402,9 +334,7 @@ class SearchCompiler:
             page.included = self._includes(conn, q, matches)
         return page
 
-    def _includes(
-        self, conn: psycopg.Connection, q: Any, matches: list[StoredResource]
-    ) -> list[StoredResource]:
+    def _includes(self, conn: psycopg.Connection, q: Any, matches: list[StoredResource]) -> list[StoredResource]:
         seen = {(m.resource_type, m.id) for m in matches}
         out: list[StoredResource] = []
         frontier = matches
@@ -432,15 +362,12 @@ class SearchCompiler:
 
 # _include follows references out of the matches (their source end), _revinclude into them
 # (their target end): one query with the two ends of fhir_reference swapped.
-_ENDS = {
-    False: (("resource_type", "resource_id"), ("target_type", "target_id")),
-    True: (("target_type", "target_id"), ("resource_type", "resource_id")),
-}
+_ENDS = {False: (("resource_type", "resource_id"), ("target_type", "target_id")),
+         True: (("target_type", "target_id"), ("resource_type", "resource_id"))}
 
 
-def _follow(
-    conn: psycopg.Connection, types: list[str], ids: list[str], inc: Any, *, reverse: bool
-) -> list[StoredResource]:
+def _follow(conn: psycopg.Connection, types: list[str], ids: list[str], inc: Any,
+            *, reverse: bool) -> list[StoredResource]:
     """Resources one reference away from the (types, ids) rows, for _include (``reverse=False``)
     or _revinclude (``reverse=True``)."""
     (from_type, from_id), (to_type, to_id) = _ENDS[reverse]
@@ -454,42 +381,24 @@ def _follow(
         "SELECT DISTINCT x.resource_type, x.id, x.version, x.last_updated, x.body FROM fhir_reference ref "
         "JOIN unnest({}::text[], {}::text[]) AS k(rt, id) ON ref.{} = k.rt AND ref.{} = k.id "
         "JOIN fhir_resource x ON x.resource_type = ref.{} AND x.id = ref.{} "
-        "WHERE NOT x.deleted AND {} LIMIT {}"
-    ).format(
-        b.bind(types),
-        b.bind(ids),
-        sql.Identifier(from_type),
-        sql.Identifier(from_id),
-        sql.Identifier(to_type),
-        sql.Identifier(to_id),
-        _and(cond),
-        b.bind(MAX_INCLUDES),
-    )
-    return [
-        StoredResource(r[0], r[1], r[2], r[3], False, r[4]) for r in conn.execute(stmt, b.args, prepare=False)
-    ]
+        "WHERE NOT x.deleted AND {} LIMIT {}").format(
+            b.bind(types), b.bind(ids), sql.Identifier(from_type), sql.Identifier(from_id),
+            sql.Identifier(to_type), sql.Identifier(to_id), _and(cond), b.bind(MAX_INCLUDES))
+    return [StoredResource(r[0], r[1], r[2], r[3], False, r[4]) for r in conn.execute(stmt, b.args, prepare=False)]
 
 
-def _seek(
-    b: Builder, keys: list[tuple[sql.Composable, bool, str]], values: list[Any], backwards: bool
-) -> sql.Composable:
+def _seek(b: Builder, keys: list[tuple[sql.Composable, bool, str]], values: list[Any],
+          backwards: bool) -> sql.Composable:
     """Keyset condition "after (or before) the cursor row" for mixed sort directions."""
     casts = {"ts": "timestamptz", "num": "numeric", "text": "text"}
     alts: list[sql.Composable] = []
     for i in range(len(keys)):
-        eqs = [
-            sql.SQL("{} = {}::{}").format(
-                sql.Identifier(f"k{j}"), b.bind(values[j]), sql.SQL(casts[keys[j][2]])
-            )
-            for j in range(i)
-        ]
+        eqs = [sql.SQL("{} = {}::{}").format(sql.Identifier(f"k{j}"), b.bind(values[j]), sql.SQL(casts[keys[j][2]]))
+               for j in range(i)]
         desc = keys[i][1] != backwards
         op = sql.SQL("<" if desc else ">")
-        eqs.append(
-            sql.SQL("{} {} {}::{}").format(
-                sql.Identifier(f"k{i}"), op, b.bind(values[i]), sql.SQL(casts[keys[i][2]])
-            )
-        )
+        eqs.append(sql.SQL("{} {} {}::{}").format(sql.Identifier(f"k{i}"), op, b.bind(values[i]),
+                                                 sql.SQL(casts[keys[i][2]])))
         alts.append(_and(eqs))
     return _or(alts)
 

@@ -32,17 +32,13 @@ INDEX_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "token_text": ("fhir_token_text", ("param", "text")),
     "string": ("fhir_string", ("param", "value", "exact", "pinyin")),
     "date": ("fhir_date", ("param", "lo", "hi")),
-    "reference": (
-        "fhir_reference",
-        ("param", "target_type", "target_id", "url", "identifier_system", "identifier_value"),
-    ),
+    "reference": ("fhir_reference", ("param", "target_type", "target_id", "url", "identifier_system",
+                                     "identifier_value")),
     "quantity": ("fhir_quantity", ("param", "value", "lo", "hi", "system", "code", "unit")),
     "number": ("fhir_number", ("param", "value")),
     "uri": ("fhir_uri", ("param", "value")),
-    "composite": (
-        "fhir_composite",
-        ("param", "system", "code", "v_system", "v_code", "v_num_lo", "v_num_hi", "v_lo", "v_hi", "v_string"),
-    ),
+    "composite": ("fhir_composite", ("param", "system", "code", "v_system", "v_code", "v_num_lo", "v_num_hi",
+                                     "v_lo", "v_hi", "v_string")),
 }
 
 
@@ -83,9 +79,8 @@ def index_tuples(rows: Any) -> dict[str, list[tuple[Any, ...]]]:
             out["date"].append((row.param, row.low, row.high))
         elif k == "reference":
             url = row.url if row.version is None or row.url is None else f"{row.url}|{row.version}"
-            out["reference"].append(
-                (row.param, row.target_type, row.target_id, url, row.identifier_system, row.identifier_value)
-            )
+            out["reference"].append((row.param, row.target_type, row.target_id, url, row.identifier_system,
+                                     row.identifier_value))
         elif k == "quantity":
             out["quantity"].append((row.param, row.value, row.low, row.high, row.system, row.code, row.unit))
         elif k == "number":
@@ -253,15 +248,8 @@ class PgFhirSession:
             return None
         return StoredResource(resource_type, id, version, row[0], row[1], row[2], row[3])
 
-    def history(
-        self,
-        resource_type: str | None,
-        id: str | None,
-        *,
-        since: datetime | None,
-        count: int,
-        cursor: str | None,
-    ) -> HistoryPage:
+    def history(self, resource_type: str | None, id: str | None, *, since: datetime | None,
+                count: int, cursor: str | None) -> HistoryPage:
         where: list[sql.Composable] = []
         args: list[Any] = []
         if resource_type is not None:
@@ -277,18 +265,15 @@ class PgFhirSession:
             (seq,) = decode_cursor(cursor)
             where.append(sql.SQL("h.seq < %s"))
             args.append(int(seq))
-        q = sql.SQL(_HISTORY).format(
-            sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL("")
-        )
+        q = sql.SQL(_HISTORY).format(sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""))
         rows = self.conn.execute(q, [*args, count + 1]).fetchall()
         more = len(rows) > count
         rows = rows[:count]
         entries = [StoredResource(r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
         return HistoryPage(entries, encode_cursor([rows[-1][0]]) if more and rows else None)
 
-    def iter_current(
-        self, types: Sequence[str], *, since: datetime | None, ids: dict[str, set[str]] | None = None
-    ) -> Iterator[StoredResource]:
+    def iter_current(self, types: Sequence[str], *, since: datetime | None,
+                     ids: dict[str, set[str]] | None = None) -> Iterator[StoredResource]:
         """Stream live resources of ``types`` (server-side cursor; for $export)."""
         for rt in types:
             args: list[Any] = [rt]
@@ -305,9 +290,8 @@ class PgFhirSession:
                 for r in cur:
                     yield StoredResource(rt, r[0], r[1], r[2], False, r[3])
 
-    def compartment_ids(
-        self, types: Sequence[str], compartment: dict[str, tuple[str, ...]], patients: list[str] | None
-    ) -> dict[str, set[str]]:
+    def compartment_ids(self, types: Sequence[str], compartment: dict[str, tuple[str, ...]],
+                        patients: list[str] | None) -> dict[str, set[str]]:
         """Ids per type of the resources in the compartment of ``patients`` (None: any patient),
         found through the reference index (R4 CompartmentDefinition params)."""
         out: dict[str, set[str]] = {}
@@ -315,16 +299,13 @@ class PgFhirSession:
             if rt == "Patient":
                 if patients is None:
                     rows = self.conn.execute(
-                        "SELECT id FROM fhir_resource WHERE resource_type = 'Patient' AND NOT deleted"
-                    ).fetchall()
+                        "SELECT id FROM fhir_resource WHERE resource_type = 'Patient' AND NOT deleted").fetchall()
                     out[rt] = {r[0] for r in rows}
                 else:
                     out[rt] = set(patients)
                 continue
-            q = (
-                "SELECT DISTINCT resource_id FROM fhir_reference WHERE resource_type = %s AND param = ANY(%s) "
-                "AND target_type = 'Patient'"
-            )
+            q = ("SELECT DISTINCT resource_id FROM fhir_reference WHERE resource_type = %s AND param = ANY(%s) "
+                 "AND target_type = 'Patient'")
             args: list[Any] = [rt, list(compartment.get(rt, ()))]
             if patients is not None:
                 q += " AND target_id = ANY(%s)"
@@ -359,24 +340,10 @@ class PgFhirSession:
             )
         with self.conn.cursor() as cur:
             if len(ops) < STAGE_MIN:
-                with cur.copy(
-                    "COPY fhir_history (resource_type, id, version, last_updated, deleted, method, body) "
-                    "FROM STDIN"
-                ) as cp:
-                    cp.write(
-                        copy_text(
-                            (
-                                op.resource_type,
-                                op.id,
-                                op.version,
-                                op.last_updated,
-                                op.deleted,
-                                op.method,
-                                None,
-                            )
-                            for op in ops
-                        )
-                    )
+                with cur.copy("COPY fhir_history (resource_type, id, version, last_updated, deleted, method, body) "
+                              "FROM STDIN") as cp:
+                    cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
+                                        None) for op in ops))
             self._replace_index(cur, ops)
 
     def _upsert_unnest(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
@@ -395,23 +362,10 @@ class PgFhirSession:
         rows and append the history rows from it (the body crosses the wire once)."""
         with self.conn.cursor() as cur:
             cur.execute(_STAGE_DDL)
-            with cur.copy(
-                "COPY fhir_stage (resource_type, id, version, last_updated, deleted, method, body) FROM STDIN"
-            ) as cp:
-                cp.write(
-                    copy_text(
-                        (
-                            op.resource_type,
-                            op.id,
-                            op.version,
-                            op.last_updated,
-                            op.deleted,
-                            op.method,
-                            _dumps(op.body),
-                        )
-                        for op in ops
-                    )
-                )
+            with cur.copy("COPY fhir_stage (resource_type, id, version, last_updated, deleted, method, body) "
+                          "FROM STDIN") as cp:
+                cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
+                                    _dumps(op.body)) for op in ops))
             done = cur.execute(_UPSERT_STAGED).fetchall()
             if len(done) == len(ops):
                 cur.execute(_HISTORY_STAGED)
@@ -425,10 +379,8 @@ class PgFhirSession:
             ids = [op.id for op in replaced]
             for table, _ in INDEX_TABLES.values():
                 cur.execute(
-                    sql.SQL(
-                        "DELETE FROM {} t USING unnest(%s::text[], %s::text[]) AS k(rt, id) "
-                        "WHERE t.resource_type = k.rt AND t.resource_id = k.id"
-                    ).format(sql.Identifier(table)),
+                    sql.SQL("DELETE FROM {} t USING unnest(%s::text[], %s::text[]) AS k(rt, id) "
+                            "WHERE t.resource_type = k.rt AND t.resource_id = k.id").format(sql.Identifier(table)),
                     (types, ids),
                 )
         live = [op for op in ops if not op.deleted and op.index is not None]
@@ -440,44 +392,31 @@ class PgFhirSession:
             if not rows:
                 continue
             stmt = sql.SQL("COPY {} (resource_type, resource_id, {}) FROM STDIN").format(
-                sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-            )
+                sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
             with cur.copy(stmt) as cp:
                 cp.write(copy_text(rows))
 
     def lock(self, key: str) -> None:
         self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
 
-    def audit(
-        self,
-        actor: str,
-        action: str,
-        resource_type: str | None,
-        resource_id: str | None,
-        outcome: int = 0,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
+    def audit(self, actor: str, action: str, resource_type: str | None, resource_id: str | None,
+              outcome: int = 0, detail: dict[str, Any] | None = None) -> None:
         """Buffered; written by :meth:`flush_audit` in the same transaction as the work."""
-        self._audit.append(
-            (actor, action, resource_type, resource_id, outcome, None if detail is None else _dumps(detail))
-        )
+        self._audit.append((actor, action, resource_type, resource_id, outcome,
+                            None if detail is None else _dumps(detail)))
 
     def flush_audit(self) -> None:
         if not self._audit:
             return
         if len(self._audit) <= 2:  # one read or write: a plain INSERT is cheaper than a COPY
             for row in self._audit:
-                self.conn.execute(
-                    "INSERT INTO audit_log (actor, action, resource_type, resource_id, outcome, detail) "
-                    "VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
-                    row,
-                )
+                self.conn.execute("INSERT INTO audit_log (actor, action, resource_type, resource_id, outcome, detail) "
+                                  "VALUES (%s, %s, %s, %s, %s, %s::jsonb)", row)
             self._audit.clear()
             return
         with self.conn.cursor() as cur:
-            with cur.copy(
-                "COPY audit_log (actor, action, resource_type, resource_id, outcome, detail) FROM STDIN"
-            ) as cp:
+            with cur.copy("COPY audit_log (actor, action, resource_type, resource_id, outcome, detail) "
+                          "FROM STDIN") as cp:
                 for row in self._audit:
                     cp.write_row(row)
         self._audit.clear()

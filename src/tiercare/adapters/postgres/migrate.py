@@ -64,7 +64,9 @@ CREATE TABLE IF NOT EXISTS schema_migration (
 
 
 def current_version(conn: psycopg.Connection) -> int:
-    row = conn.execute("SELECT to_regclass('schema_migration') IS NOT NULL").fetchone()
+    row = conn.execute(
+        "SELECT to_regclass('schema_migration') IS NOT NULL"
+    ).fetchone()
     if not row or not row[0]:
         return 0
     got = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migration").fetchone()

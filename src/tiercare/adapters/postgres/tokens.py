@@ -34,7 +34,5 @@ def lookup_token(conn: psycopg.Connection, token: str) -> str | None:
 
 
 def revoke_token(conn: psycopg.Connection, name: str) -> int:
-    cur = conn.execute(
-        "UPDATE auth_token SET revoked_at = now() WHERE name = %s AND revoked_at IS NULL", (name,)
-    )
+    cur = conn.execute("UPDATE auth_token SET revoked_at = now() WHERE name = %s AND revoked_at IS NULL", (name,))
     return cur.rowcount

@@ -111,10 +111,7 @@ class Definitions:
                 path, mn, mx, types = row[0], row[1], row[2], row[3]
                 extra = row[4] if len(row) > 4 else {}
                 elements[path] = ElementDef(
-                    path=path,
-                    min=mn,
-                    max=mx,
-                    types=tuple(types),
+                    path=path, min=mn, max=mx, types=tuple(types),
                     content_ref=extra.get("content"),
                     ref_targets=tuple(extra.get("ref", ())),
                     codes=codes.get(extra["vs"]) if "vs" in extra else None,
@@ -124,10 +121,8 @@ class Definitions:
         common = [self._param("Resource", p) for p in raw["search"].get("Resource", [])]
         self._params: dict[str, dict[str, SearchParam]] = {}
         for rt in self.resource_type_list:
-            by_name = {
-                p.name: SearchParam(p.name, p.type, rt, p.expression.replace("Resource.", f"{rt}."))
-                for p in common
-            }
+            by_name = {p.name: SearchParam(p.name, p.type, rt, p.expression.replace("Resource.", f"{rt}."))
+                       for p in common}
             for p in raw["search"].get(rt, []):
                 by_name[p["name"]] = self._param(rt, p)
             self._params[rt] = by_name
@@ -135,10 +130,7 @@ class Definitions:
     @staticmethod
     def _param(rt: str, p: dict[str, Any]) -> SearchParam:
         return SearchParam(
-            name=p["name"],
-            type=p["type"],
-            resource_type=rt,
-            expression=p.get("expression", ""),
+            name=p["name"], type=p["type"], resource_type=rt, expression=p.get("expression", ""),
             targets=tuple(p.get("target", ())),
             components=tuple(Component(c[0], c[1], c[2]) for c in p.get("components", ())),
             multiple_or=p.get("multipleOr", True),

@@ -57,14 +57,8 @@ def _chain(node: Node, rt: str, relative: bool = False) -> list[Op] | None:
         return [*inner, ("as", _norm_type(str(arg.args[0])))]
     if name == "where" and _is_resolve_is(arg):
         return [*inner, ("ref", arg.args[2][0].args[0])]
-    if (
-        name == "where"
-        and arg.op == "binary"
-        and arg.args[0] == "="
-        and arg.args[1].op == "path"
-        and arg.args[2].op == "literal"
-        and isinstance(arg.args[2].args[0], str)
-    ):
+    if (name == "where" and arg.op == "binary" and arg.args[0] == "=" and arg.args[1].op == "path"
+            and arg.args[2].op == "literal" and isinstance(arg.args[2].args[0], str)):
         return [*inner, ("eq", arg.args[1].args[0], arg.args[2].args[0])]
     return None
 
@@ -93,11 +87,8 @@ class _Gen:
             while j < len(ops) and ops[j][0] == "as":
                 wanted.append(ops[j][1])
                 j += 1
-            pairs = [
-                (k, t)
-                for k, t in self.tables.children(tkey, op[1])
-                if all(_type_matches(t, w) for w in wanted)
-            ]
+            pairs = [(k, t) for k, t in self.tables.children(tkey, op[1])
+                     if all(_type_matches(t, w) for w in wanted)]
             if not pairs:
                 return
             self.emit(indent, f"if {var}.__class__ is dict:")

@@ -23,19 +23,8 @@ from typing import Any
 from tiercare.core.fhir.definitions import Definitions
 from tiercare.core.fhir.fhirpath_parse import FhirPathUnsupported, Node, parse, tokenize
 
-__all__ = [
-    "Compiler",
-    "Env",
-    "FhirPathUnsupported",
-    "Fn",
-    "Node",
-    "TypeTables",
-    "parse",
-    "reference_type",
-    "root_keys",
-    "spine_nodes",
-    "tokenize",
-]
+__all__ = ["Compiler", "Env", "FhirPathUnsupported", "Fn", "Node", "TypeTables", "parse", "reference_type",
+           "root_keys", "spine_nodes", "tokenize"]
 
 Item = tuple[Any, str]
 Items = list[Item]
@@ -50,9 +39,7 @@ class Env:
 
     def __init__(self, resource: dict[str, Any]) -> None:
         self.resource = resource
-        self.root: Items = [
-            (resource, resource.get("resourceType") or "Resource")
-        ]  # the input of every parameter
+        self.root: Items = [(resource, resource.get("resourceType") or "Resource")]  # the input of every parameter
         # (subexpression key, id of the input value) -> items; the values live as long as the resource.
         self.memo: dict[tuple[int, int, str], Items] = {}
         self.rows: dict[tuple[str, int, str], Any] = {}  # the index builder's conversion memo
@@ -64,16 +51,8 @@ Fn = Callable[[Items, Env], Items]  # (input items, environment) -> items
 # ---------------------------------------------------------------- type tables
 
 # FHIRPath System types and FHIR primitive names that `as`/`is` may use (case differs).
-_TYPE_ALIASES = {
-    "datetime": "dateTime",
-    "string": "string",
-    "boolean": "boolean",
-    "integer": "integer",
-    "decimal": "decimal",
-    "date": "date",
-    "time": "time",
-    "quantity": "Quantity",
-}
+_TYPE_ALIASES = {"datetime": "dateTime", "string": "string", "boolean": "boolean", "integer": "integer",
+                 "decimal": "decimal", "date": "date", "time": "time", "quantity": "Quantity"}
 
 
 def _norm_type(name: str) -> str:
@@ -212,13 +191,8 @@ class Compiler:
 
     def _node(self, node: Node, types: frozenset[str], top: bool = False) -> Typed:
         fn, out = self._node_inner(node, types, top)
-        if (
-            top
-            and self._memoize
-            and node.op in ("member", "call", "index")
-            and fn is not _identity
-            and (self.shared is None or node in self.shared)
-        ):
+        if (top and self._memoize and node.op in ("member", "call", "index") and fn is not _identity
+                and (self.shared is None or node in self.shared)):
             key = self._memo_keys.setdefault((min(types), node), len(self._memo_keys))
             inner = fn
 
@@ -230,7 +204,6 @@ class Compiler:
                 if hit is None:
                     hit = root.memo[mkey] = inner(items, root)
                 return hit
-
             return memoized, out
         return fn, out
 
@@ -248,18 +221,11 @@ class Compiler:
         if op == "index":
             src, st = self._node(node.args[0], types, top)
             n = node.args[1]
-            return (lambda items, root: src(items, root)[n : n + 1]), st
+            return (lambda items, root: src(items, root)[n:n + 1]), st
         if op == "literal":
             lit = node.args[0]
-            kind = (
-                "boolean"
-                if isinstance(lit, bool)
-                else "string"
-                if isinstance(lit, str)
-                else "integer"
-                if isinstance(lit, int)
-                else "decimal"
-            )
+            kind = ("boolean" if isinstance(lit, bool) else "string" if isinstance(lit, str)
+                    else "integer" if isinstance(lit, int) else "decimal")
             lit_item = (lit, kind)
             return (lambda items, root: [lit_item]), frozenset({kind})
         if op == "binary":
@@ -274,12 +240,8 @@ class Compiler:
         if name[:1].isupper():
             # A type name as a path step filters on resource type (`Bundle.entry.resource.Patient`).
             def type_step(items: Items, root: Env) -> Items:
-                return [
-                    (v, t)
-                    for v, t in src(items, root)
-                    if isinstance(v, dict) and v.get("resourceType") == name
-                ]
-
+                return [(v, t) for v, t in src(items, root)
+                        if isinstance(v, dict) and v.get("resourceType") == name]
             return type_step, frozenset({name})
         dynamic = "Resource" in in_types
         out_types = frozenset(ct for t in in_types for _, ct in children(t, name))
@@ -306,7 +268,6 @@ class Compiler:
                         else:
                             out.append((child, child_type))
             return out
-
         return step, (out_types | {"Resource"} if dynamic else out_types)
 
     def _binary(self, node: Node, types: frozenset[str], top: bool) -> Typed:
@@ -314,13 +275,11 @@ class Compiler:
         left, lt = self._node(left_node, types, top)
         right, rt = self._node(right_node, types, top)
         if op == "|":
-
             def union(items: Items, root: Env) -> Items:
                 out = list(left(items, root))  # a copy: results may be memoised
                 seen = {id(v) for v, _ in out}
                 out.extend(x for x in right(items, root) if id(x[0]) not in seen)
                 return out
-
             return union, lt | rt
         if op in ("=", "!="):
             negate = op == "!="
@@ -331,7 +290,6 @@ class Compiler:
                     return []
                 same = len(a) == len(b) and all(_equal(x[0], y[0]) for x, y in zip(a, b, strict=True))
                 return [(same != negate, "boolean")]
-
             return equality, _BOOL
         if op in ("and", "or"):
             is_and = op == "and"
@@ -343,7 +301,6 @@ class Compiler:
                 else:
                     r = True if (a is True or b is True) else (None if (a is None or b is None) else False)
                 return [] if r is None else [(r, "boolean")]
-
             return logic, _BOOL
         raise FhirPathUnsupported(f"operator {op}")
 
@@ -355,11 +312,9 @@ class Compiler:
                 raise FhirPathUnsupported(f"{name}() takes a type name")
             wanted = _norm_type(str(args[0].args[0]))
             if name == "is":
-
                 def is_type(items: Items, root: Env) -> Items:
                     got = src(items, root)
                     return [(_type_matches(got[0][1], wanted), "boolean")] if len(got) == 1 else []
-
                 return is_type, _BOOL
             kept = frozenset(t for t in st if _type_matches(t, wanted) or t == "Resource")
             if not kept:
@@ -367,25 +322,19 @@ class Compiler:
             accepted = frozenset(t for t in st if _type_matches(t, wanted))
             if "Resource" not in st:
                 return (lambda items, root: [(v, t) for v, t in src(items, root) if t in accepted]), kept
-            return (
-                lambda items, root: [(v, t) for v, t in src(items, root) if _type_matches(t, wanted)]
-            ), kept
+            return (lambda items, root: [(v, t) for v, t in src(items, root) if _type_matches(t, wanted)]), kept
         if name == "where":
             if len(args) != 1:
                 raise FhirPathUnsupported("where() takes one argument")
             crit = args[0]
             if _is_resolve_is(crit):
                 wanted = crit.args[2][0].args[0]
-                return (
-                    lambda items, root: [
-                        (v, t) for v, t in src(items, root) if reference_type(v, root.resource) == wanted
-                    ]
-                ), st
+                return (lambda items, root: [(v, t) for v, t in src(items, root)
+                                             if reference_type(v, root.resource) == wanted]), st
             cond, _ = self._node(crit, st)
 
             def where(items: Items, root: Env) -> Items:
                 return [it for it in src(items, root) if _truth(cond([it], root)) is True]
-
             return where, st
         if name == "extension":
             if len(args) != 1 or args[0].op != "literal":
@@ -398,11 +347,9 @@ class Compiler:
         if name == "empty" and not args:
             return (lambda items, root: [(not src(items, root), "boolean")]), _BOOL
         if name == "not" and not args:
-
             def negation(items: Items, root: Env) -> Items:
                 r = _truth(src(items, root))
                 return [] if r is None else [(not r, "boolean")]
-
             return negation, _BOOL
         if name == "first" and not args:
             return (lambda items, root: src(items, root)[:1]), st
@@ -411,12 +358,8 @@ class Compiler:
 
 
 def _is_resolve_is(node: Node) -> bool:
-    return (
-        node.op == "call"
-        and node.args[1] == "is"
-        and node.args[0].op == "call"
-        and node.args[0].args[1] == "resolve"
-    )
+    return (node.op == "call" and node.args[1] == "is" and node.args[0].op == "call"
+            and node.args[0].args[1] == "resolve")
 
 
 def _equal(a: Any, b: Any) -> bool:

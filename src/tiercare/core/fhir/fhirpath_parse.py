@@ -15,15 +15,12 @@ class FhirPathUnsupported(ValueError):
 
 # ---------------------------------------------------------------- tokens and syntax tree
 
-_TOKEN = re.compile(
-    r"""\s*(?:
+_TOKEN = re.compile(r"""\s*(?:
     (?P<str>'(?:[^'\\]|\\.)*')
   | (?P<num>\d+(?:\.\d+)?)
   | (?P<op>!=|<=|>=|[|.()\[\],=<>])
   | (?P<id>[A-Za-z_$][A-Za-z0-9_]*|`[^`]*`)
-)""",
-    re.VERBOSE,
-)
+)""", re.VERBOSE)
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
@@ -33,7 +30,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise FhirPathUnsupported(f"cannot read FHIRPath at {pos}: {text[pos : pos + 20]!r}")
+            raise FhirPathUnsupported(f"cannot read FHIRPath at {pos}: {text[pos:pos + 20]!r}")
         kind = m.lastgroup or ""
         value = m.group(kind)
         if kind == "str":
@@ -56,8 +53,8 @@ def _unescape(text: str) -> str:
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
             nxt = text[i + 1]
-            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2 : i + 6]):
-                out.append(chr(int(text[i + 2 : i + 6], 16)))
+            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2:i + 6]):
+                out.append(chr(int(text[i + 2:i + 6], 16)))
                 i += 6
                 continue
             out.append(_ESCAPES.get(nxt, nxt))

@@ -36,22 +36,8 @@ from tiercare.core.fhir.values import (
 
 # The contract's spelling; the same function (shared by index and query side).
 normalise_string = normalize_string
-__all__ = [
-    "CompositeRow",
-    "DateRow",
-    "IndexRow",
-    "IndexRows",
-    "NumberRow",
-    "QuantityRow",
-    "ReferenceRow",
-    "StringRow",
-    "TokenRow",
-    "UriRow",
-    "extract",
-    "extract_index",
-    "normalise_string",
-    "pinyin_key",
-]
+__all__ = ["CompositeRow", "DateRow", "IndexRow", "IndexRows", "NumberRow", "QuantityRow", "ReferenceRow",
+           "StringRow", "TokenRow", "UriRow", "extract", "extract_index", "normalise_string", "pinyin_key"]
 
 # Parameters the store answers from its resource table or does not index.
 NOT_INDEXED = frozenset({"_id", "_lastUpdated", "_text", "_content", "_query", "_list", "_has", "_type"})
@@ -155,9 +141,8 @@ class CompositeRow:
 IndexRow = TokenRow | StringRow | DateRow | ReferenceRow | QuantityRow | NumberRow | UriRow | CompositeRow
 ROW_KINDS = ("token", "string", "date", "reference", "quantity", "number", "uri", "composite")
 
-_QUANTITY_TYPES = frozenset(
-    {"Quantity", "Age", "Duration", "Distance", "Count", "SimpleQuantity", "MoneyQuantity"}
-)
+_QUANTITY_TYPES = frozenset({"Quantity", "Age", "Duration", "Distance", "Count", "SimpleQuantity",
+                             "MoneyQuantity"})
 _STRING_PRIMS = frozenset({"string", "markdown", "code", "id", "uri", "url", "canonical", "uuid", "oid"})
 _NUMBER_PRIMS = frozenset({"decimal", "integer", "positiveInt", "unsignedInt", "integer64"})
 _DATE_PRIMS = frozenset({"date", "dateTime", "instant"})
@@ -178,22 +163,13 @@ def _token_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRow
     elif t == "Coding":
         code, system, display = value.get("code"), value.get("system"), value.get("display")
         if isinstance(code, str) or isinstance(display, str):
-            yield TokenRow(
-                param,
-                _str(system),
-                _str(code),
-                normalize_string(display) if isinstance(display, str) else None,
-            )
+            yield TokenRow(param, _str(system), _str(code), normalize_string(display) if isinstance(display, str) else None)
     elif t == "Identifier":
         ident = value.get("value")
         type_text = (value.get("type") or {}).get("text") if isinstance(value.get("type"), dict) else None
         if isinstance(ident, str):
-            yield TokenRow(
-                param,
-                _str(value.get("system")),
-                ident,
-                normalize_string(type_text) if isinstance(type_text, str) else None,
-            )
+            yield TokenRow(param, _str(value.get("system")), ident,
+                           normalize_string(type_text) if isinstance(type_text, str) else None)
     elif t == "ContactPoint":
         if isinstance(value.get("value"), str):
             yield TokenRow(param, _str(value.get("system")), value["value"])
@@ -244,10 +220,7 @@ def _string_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRo
             # 北京市东城区东华门街道 finds state 北京市 + district 东城区 + line 东华门街道.
             texts.append("".join(big_to_small))
     elif t == "CodeableConcept":
-        texts = [
-            value.get("text"),
-            *[c.get("display") for c in _list(value.get("coding")) if isinstance(c, dict)],
-        ]
+        texts = [value.get("text"), *[c.get("display") for c in _list(value.get("coding")) if isinstance(c, dict)]]
     elif t == "Coding":
         texts = [value.get("display")]
     else:
@@ -295,9 +268,7 @@ def _reference_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[Inde
             yield ReferenceRow(param, _str(value.get("type")), None, ref, None, id_sys, id_val)
             return
         parsed_type, target_id, url, version = parse_reference(ref)
-        yield ReferenceRow(
-            param, parsed_type or _str(value.get("type")), target_id, url, version, id_sys, id_val
-        )
+        yield ReferenceRow(param, parsed_type or _str(value.get("type")), target_id, url, version, id_sys, id_val)
     elif id_sys or id_val:
         yield ReferenceRow(param, _str(value.get("type")), None, None, None, id_sys, id_val)
 
@@ -333,15 +304,8 @@ def _quantity_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[Index
         if t == "Money":
             yield QuantityRow(param, v, low, high, "urn:iso:std:iso:4217", _str(value.get("currency")), None)
         else:
-            yield QuantityRow(
-                param,
-                v,
-                low,
-                high,
-                _str(value.get("system")),
-                _str(value.get("code")),
-                _str(value.get("unit")),
-            )
+            yield QuantityRow(param, v, low, high, _str(value.get("system")), _str(value.get("code")),
+                              _str(value.get("unit")))
     elif t == "Range":
         lo = value.get("low") if isinstance(value.get("low"), dict) else {}
         hi = value.get("high") if isinstance(value.get("high"), dict) else {}
@@ -349,15 +313,8 @@ def _quantity_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[Index
         if lv is None and hv is None:
             return
         unit_src = lo if lv is not None else hi
-        yield QuantityRow(
-            param,
-            None,
-            lv,
-            hv,
-            _str(unit_src.get("system")),
-            _str(unit_src.get("code")),
-            _str(unit_src.get("unit")),
-        )
+        yield QuantityRow(param, None, lv, hv, _str(unit_src.get("system")), _str(unit_src.get("code")),
+                          _str(unit_src.get("unit")))
 
 
 def _decimal(v: Any) -> Decimal | None:
@@ -385,13 +342,8 @@ def _uri_rows(param: str, value: Any, t: str, tz: tzinfo) -> Iterator[IndexRow]:
 
 
 _CONVERTERS: dict[str, Callable[[str, Any, str, tzinfo], Iterator[IndexRow]]] = {
-    "token": _token_rows,
-    "string": _string_rows,
-    "date": _date_rows,
-    "reference": _reference_rows,
-    "quantity": _quantity_rows,
-    "number": _number_rows,
-    "uri": _uri_rows,
+    "token": _token_rows, "string": _string_rows, "date": _date_rows, "reference": _reference_rows,
+    "quantity": _quantity_rows, "number": _number_rows, "uri": _uri_rows,
 }
 
 
@@ -419,23 +371,16 @@ class Extractor:
             # Converted directly: cheaper than sharing conversions through the memo, which
             # only composites (several parameters over the same component) profit from.
             convert = _CONVERTERS[self.param.type]
-            return [
-                row
-                for v, t in items
-                if t[0].islower() or v.__class__ is dict
-                for row in convert(name, v, t, tz)
-            ]
+            return [row for v, t in items if t[0].islower() or v.__class__ is dict
+                    for row in convert(name, v, t, tz)]
         out: Rows = []
         for item in items:
             per_component: list[list[IndexRow]] = []
             for cname, ctype, cfn, cfast in self.components:
                 fast = cfast.get(item[1]) if cfast is not None else None
                 citems = fast(item[0]) if fast is not None else cfn([item], env)
-                rows = (
-                    [r for v, t in citems for r in _convert(env, ctype, cname, v, t, tz)]
-                    if ctype in _CONVERTERS
-                    else []
-                )
+                rows = ([r for v, t in citems for r in _convert(env, ctype, cname, v, t, tz)]
+                        if ctype in _CONVERTERS else [])
                 if not rows:
                     break
                 per_component.append(rows)
@@ -490,11 +435,8 @@ class Indexer:
     def _compile_type(self, rt: str) -> list[Extractor]:
         out: list[Extractor] = []
         failures: list[tuple[str, str]] = []
-        params = [
-            p
-            for p in self.defs.search_params(rt).values()
-            if p.name not in NOT_INDEXED and p.type != "special" and p.expression
-        ]
+        params = [p for p in self.defs.search_params(rt).values()
+                  if p.name not in NOT_INDEXED and p.type != "special" and p.expression]
         # Memoise only subexpressions that several expressions of this type evaluate.
         uses: Counter[Node] = Counter()
         for p in params:
@@ -505,28 +447,15 @@ class Indexer:
         for p in params:
             try:
                 fn, types = self.compiler.compile_typed(p.expression, rt, memoize=True)
-                comps = tuple(
-                    (
-                        c.name,
-                        c.type,
-                        self.compiler.compile_typed(c.expression, types, memoize=True)[0],
-                        self._fast_components(c.expression, types) if self.use_fast else None,
-                    )
-                    for c in p.components
-                )
+                comps = tuple((c.name, c.type, self.compiler.compile_typed(c.expression, types, memoize=True)[0],
+                               self._fast_components(c.expression, types) if self.use_fast else None)
+                              for c in p.components)
             except FhirPathUnsupported as exc:
                 failures.append((p.name, str(exc)))
                 continue
             tables = self.compiler.tables
-            out.append(
-                Extractor(
-                    p,
-                    fn,
-                    comps,
-                    root_keys(p.expression, rt, tables),
-                    compile_fast(p.expression, rt, tables) if self.use_fast else None,
-                )
-            )
+            out.append(Extractor(p, fn, comps, root_keys(p.expression, rt, tables),
+                                 compile_fast(p.expression, rt, tables) if self.use_fast else None))
         self.compiler.shared = None
         self.failures[rt] = failures
         return out
@@ -592,9 +521,7 @@ class IndexRows:
     string: list[tuple[str, str, str, str | None]]  # (param, value, exact, pinyin)
     date: list[tuple[str, datetime, datetime]]
     reference: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]]
-    quantity: list[
-        tuple[str, Decimal | None, Decimal | None, Decimal | None, str | None, str | None, str | None]
-    ]
+    quantity: list[tuple[str, Decimal | None, Decimal | None, Decimal | None, str | None, str | None, str | None]]
     number: list[tuple[str, Decimal]]
     uri: list[tuple[str, str]]
     composite: list[tuple[str, tuple[tuple[Any, ...], ...]]]

@@ -45,9 +45,7 @@ TOTAL_MODES = ("none", "estimate", "accurate")
 # Parameters the API layer consumes itself: never "unknown".
 PASSTHROUGH = frozenset({"_format", "_pretty", "_cursor", "_page", "_getpages", "_since"})
 # Known R4 parameters this server does not implement: unknown in lenient mode, 400 in strict.
-NOT_IMPLEMENTED = frozenset(
-    {"_text", "_content", "_list", "_query", "_filter", "_contained", "_containedType"}
-)
+NOT_IMPLEMENTED = frozenset({"_text", "_content", "_list", "_query", "_filter", "_contained", "_containedType"})
 
 # Modifiers allowed per parameter type (R4 search §3.1.1.5); "type" stands for [Type] on references.
 MODIFIERS: dict[str, frozenset[str]] = {
@@ -164,11 +162,8 @@ class _Parser:
             if raw not in ("true", "false"):
                 raise _invalid(name, f"':missing' takes true or false in '{name}'")
             return Clause(param, mod, (), missing=raw == "true", name=name)
-        values = (
-            tuple(self.value(param, mod, part, name) for part in split_escaped(raw, ","))
-            if param.multiple_or
-            else (self.value(param, mod, raw, name),)
-        )
+        values = tuple(self.value(param, mod, part, name) for part in split_escaped(raw, ",")
+                       ) if param.multiple_or else (self.value(param, mod, raw, name),)
         return Clause(param, mod, values, name=name)
 
     def _check_modifier(self, param: SearchParam, mod: str, name: str) -> None:
@@ -183,9 +178,7 @@ class _Parser:
             raise NotSupported(f"modifier ':{mod}' is not supported on '{param.name}'", expression=[name])
         raise _invalid(name, f"unknown modifier ':{mod}' for {param.type} parameter '{param.name}'")
 
-    def _chain(
-        self, param: SearchParam, mod: str | None, rest: str, raw: str, name: str, depth: int
-    ) -> Clause:
+    def _chain(self, param: SearchParam, mod: str | None, rest: str, raw: str, name: str, depth: int) -> Clause:
         if param.type != "reference":
             raise _invalid(name, f"'{param.name}' is not a reference parameter: it cannot be chained")
         if depth >= 3:
@@ -197,11 +190,8 @@ class _Parser:
                 raise _invalid(name, f"a chained parameter takes a resource type modifier, not ':{mod}'")
             types: tuple[str, ...] = (mod,)
         else:
-            types = tuple(
-                t
-                for t in param.targets
-                if t in self.defs.resource_types and self.defs.search_param(t, inner_code) is not None
-            )
+            types = tuple(t for t in param.targets
+                          if t in self.defs.resource_types and self.defs.search_param(t, inner_code) is not None)
         if not types or self.defs.search_param(types[0], inner_code) is None:
             raise _invalid(name, f"unknown chained parameter '{inner_code}' in '{name}'")
         # Lenient mode must not swallow an unknown inner parameter: the chain would match everything.
@@ -284,9 +274,7 @@ def _parse_include(defs: Definitions, resource_type: str, name: str, raw: str, r
     param = defs.search_param(source, pname)
     if param is None or param.type != "reference":
         raise _invalid(name, f"'{pname}' is not a reference parameter of {source}")
-    if target is not None and (
-        target not in defs.resource_types or (param.targets and target not in param.targets)
-    ):
+    if target is not None and (target not in defs.resource_types or (param.targets and target not in param.targets)):
         raise _invalid(name, f"'{target}' is not a target of {source}:{pname}")
     if rev and not iterate and param.targets and resource_type not in param.targets:
         raise _invalid(name, f"{source}:{pname} cannot refer to {resource_type}")
@@ -306,14 +294,8 @@ def _parse_sort(defs: Definitions, resource_type: str, raw: str) -> tuple[SortKe
     return tuple(keys)
 
 
-def parse_search(
-    resource_type: str,
-    params: Iterable[tuple[str, str]],
-    defs: Definitions | None = None,
-    *,
-    strict: bool = False,
-    tz: tzinfo = UTC,
-) -> SearchQuery:
+def parse_search(resource_type: str, params: Iterable[tuple[str, str]], defs: Definitions | None = None, *,
+                 strict: bool = False, tz: tzinfo = UTC) -> SearchQuery:
     """Parse the search parameters of ``GET [base]/[resource_type]?...`` (or POST _search).
 
     ``tz`` is the zone of dates given without one (UTC unless the region's zone is passed,
@@ -368,32 +350,13 @@ def parse_search(
             if clause is not None:
                 clauses.append(clause)
     return SearchQuery(
-        resource_type=resource_type,
-        clauses=tuple(clauses),
-        count=count,
-        offset=offset,
-        sort=sort,
-        include=tuple(include),
-        revinclude=tuple(revinclude),
-        summary=summary,
-        elements=elements,
-        total=total,
-        has=tuple(has),
-        unknown=tuple(p.unknown),
-        passthrough=tuple(passthrough),
+        resource_type=resource_type, clauses=tuple(clauses), count=count, offset=offset, sort=sort,
+        include=tuple(include), revinclude=tuple(revinclude), summary=summary, elements=elements,
+        total=total, has=tuple(has), unknown=tuple(p.unknown), passthrough=tuple(passthrough),
     )
 
 
 __all__ = [
-    "DEFAULT_COUNT",
-    "MAX_COUNT",
-    "Clause",
-    "Include",
-    "ReverseChain",
-    "SearchQuery",
-    "SortKey",
-    "TokenValue",
-    "UriValue",
-    "parse_search",
-    "unescape",
+    "DEFAULT_COUNT", "MAX_COUNT", "Clause", "Include", "ReverseChain", "SearchQuery", "SortKey",
+    "TokenValue", "UriValue", "parse_search", "unescape",
 ]

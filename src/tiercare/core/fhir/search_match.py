@@ -54,31 +54,19 @@ def _no_referrers(st: str, p: str, tt: str, tid: str) -> Iterable[Resource]:
     return ()
 
 
-def matches(
-    query: SearchQuery,
-    resource: Resource,
-    rows: list[IndexRow] | None = None,
-    *,
-    resolve: Resolve = _none_resolve,
-    referrers: Referrers = _no_referrers,
-) -> bool:
+def matches(query: SearchQuery, resource: Resource, rows: list[IndexRow] | None = None, *,
+            resolve: Resolve = _none_resolve, referrers: Referrers = _no_referrers) -> bool:
     """True when ``resource`` satisfies every clause and reverse chain of ``query``."""
     rows = extract(resource) if rows is None else rows
     by_param: dict[str, list[IndexRow]] = {}
     for row in rows:
         by_param.setdefault(row.param, []).append(row)
-    return all(clause_matches(c, resource, by_param, resolve, referrers) for c in query.clauses) and all(
-        _has(h, resource, resolve, referrers) for h in query.has
-    )
+    return (all(clause_matches(c, resource, by_param, resolve, referrers) for c in query.clauses)
+            and all(_has(h, resource, resolve, referrers) for h in query.has))
 
 
-def clause_matches(
-    c: Clause,
-    resource: Resource,
-    by_param: dict[str, list[IndexRow]],
-    resolve: Resolve = _none_resolve,
-    referrers: Referrers = _no_referrers,
-) -> bool:
+def clause_matches(c: Clause, resource: Resource, by_param: dict[str, list[IndexRow]],
+                   resolve: Resolve = _none_resolve, referrers: Referrers = _no_referrers) -> bool:
     name = c.param.name
     if name == "_id":
         return _id_matches(c, resource)
@@ -90,16 +78,10 @@ def clause_matches(
     if c.chain is not None:
         inner = c.chain
         for row in rows:
-            if (
-                isinstance(row, ReferenceRow)
-                and row.target_type
-                and row.target_id
-                and (not c.chain_types or row.target_type in c.chain_types)
-            ):
+            if isinstance(row, ReferenceRow) and row.target_type and row.target_id and (
+                    not c.chain_types or row.target_type in c.chain_types):
                 target = resolve(row.target_type, row.target_id)
-                if target is not None and clause_matches(
-                    inner, target, _rows_by_param(target), resolve, referrers
-                ):
+                if target is not None and clause_matches(inner, target, _rows_by_param(target), resolve, referrers):
                     return True
         return False
     if c.modifier == "not":
@@ -117,10 +99,8 @@ def _rows_by_param(resource: Resource) -> dict[str, list[IndexRow]]:
 
 def _has(h: ReverseChain, resource: Resource, resolve: Resolve, referrers: Referrers) -> bool:
     rt, rid = resource.get("resourceType", ""), resource.get("id", "")
-    return any(
-        clause_matches(h.clause, src, _rows_by_param(src), resolve, referrers)
-        for src in referrers(h.source_type, h.reference.name, rt, rid)
-    )
+    return any(clause_matches(h.clause, src, _rows_by_param(src), resolve, referrers)
+               for src in referrers(h.source_type, h.reference.name, rt, rid))
 
 
 def _id_matches(c: Clause, resource: Resource) -> bool:
@@ -162,8 +142,7 @@ def _value_matches(v: SearchValue, row: IndexRow, modifier: str | None) -> bool:
         return row.value.startswith(v.value)
     if isinstance(v, DateValue):
         return isinstance(row, DateRow) and range_matches(
-            v.prefix, (v.low, v.high), (_open(row.low, MIN_DATE), _open(row.high, MAX_DATE))
-        )
+            v.prefix, (v.low, v.high), (_open(row.low, MIN_DATE), _open(row.high, MAX_DATE)))
     if isinstance(v, QuantityValue):
         if not isinstance(row, QuantityRow):
             return False
@@ -189,11 +168,8 @@ def _value_matches(v: SearchValue, row: IndexRow, modifier: str | None) -> bool:
             return v.uri.startswith(target)
         return target == v.uri
     if isinstance(v, CompositeValue):
-        return (
-            isinstance(row, CompositeRow)
-            and len(row.parts) == len(v.parts)
-            and all(_value_matches(pv, pr, None) for pv, pr in zip(v.parts, row.parts, strict=True))
-        )
+        return isinstance(row, CompositeRow) and len(row.parts) == len(v.parts) and all(
+            _value_matches(pv, pr, None) for pv, pr in zip(v.parts, row.parts, strict=True))
     return False  # pragma: no cover - every value type is handled above
 
 

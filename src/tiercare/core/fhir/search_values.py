@@ -99,16 +99,7 @@ class CompositeValue:
     parts: tuple[SearchValue, ...]
 
 
-SearchValue = (
-    TokenValue
-    | StringValue
-    | DateValue
-    | NumberValue
-    | QuantityValue
-    | ReferenceValue
-    | UriValue
-    | CompositeValue
-)
+SearchValue = TokenValue | StringValue | DateValue | NumberValue | QuantityValue | ReferenceValue | UriValue | CompositeValue
 
 
 def split_escaped(text: str, sep: str) -> list[str]:
@@ -119,7 +110,7 @@ def split_escaped(text: str, sep: str) -> list[str]:
     while i < len(text):
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
-            buf.append(text[i : i + 2])
+            buf.append(text[i:i + 2])
             i += 2
             continue
         if ch == sep:
@@ -204,9 +195,8 @@ def parse_quantity(name: str, raw: str) -> QuantityValue:
     return QuantityValue(number.prefix, number.value, number.low, number.high, system or None, code or None)
 
 
-def parse_reference_value(
-    name: str, raw: str, type_modifier: str | None, targets: tuple[str, ...]
-) -> ReferenceValue:
+def parse_reference_value(name: str, raw: str, type_modifier: str | None, targets: tuple[str, ...]
+                          ) -> ReferenceValue:
     text = unescape(raw)
     if not text:
         raise _bad(name, "empty reference")
@@ -232,12 +222,8 @@ def parse_uri(name: str, raw: str) -> UriValue:
     return UriValue(text)
 
 
-def range_matches(
-    prefix: str,
-    search: tuple[Any, Any],
-    target: tuple[Any | None, Any | None],
-    approx: tuple[Any, Any] | None = None,
-) -> bool:
+def range_matches(prefix: str, search: tuple[Any, Any], target: tuple[Any | None, Any | None],
+                  approx: tuple[Any, Any] | None = None) -> bool:
     """Does a target range satisfy ``prefix`` against a search range (R4 search §3.1.1.4)?
 
     Ranges are ``[low, high)``; a target end of None is open (unbounded). ``approx`` is the
@@ -247,7 +233,7 @@ def range_matches(
     s_low, s_high = search
     t_low, t_high = target
     lo_open, hi_open = t_low is None, t_high is None
-    contained = not lo_open and not hi_open and s_low <= t_low and t_high <= s_high
+    contained = (not lo_open and not hi_open and s_low <= t_low and t_high <= s_high)
     if prefix == "eq":
         return contained
     if prefix == "ne":

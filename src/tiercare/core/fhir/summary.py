@@ -76,12 +76,8 @@ def _tagged(view: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def summarize(
-    resource: dict[str, Any],
-    summary: str | None = None,
-    elements: Iterable[str] = (),
-    defs: Definitions | None = None,
-) -> dict[str, Any]:
+def summarize(resource: dict[str, Any], summary: str | None = None, elements: Iterable[str] = (),
+              defs: Definitions | None = None) -> dict[str, Any]:
     """The view of ``resource`` that ``_summary`` / ``_elements`` ask for (see the module doc)."""
     defs = defs or definitions()
     rt = resource.get("resourceType", "")

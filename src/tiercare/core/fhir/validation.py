@@ -46,17 +46,13 @@ _RE = {
     "uri": re.compile(r"\S*"),
     "oid": re.compile(r"urn:oid:[0-2](\.(0|[1-9][0-9]*))+"),
     "uuid": re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
-    "date": re.compile(
-        r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?"
-    ),
+    "date": re.compile(r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?"),
     "dateTime": re.compile(
         r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])"
-        r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?"
-    ),
+        r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?"),
     "instant": re.compile(
         r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])"
-        r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
-    ),
+        r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"),
     "time": re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"),
     "base64Binary": re.compile(r"[A-Za-z0-9+/=\s]*"),
 }
@@ -84,7 +80,6 @@ def _pattern(name: str) -> Checker:
         if is_date and len(v) >= 10 and v[8:10] > "28" and date_range(v) is None:
             return f"is not a valid {name}"  # the regex admits Feb 30
         return None
-
     return check
 
 
@@ -95,7 +90,6 @@ def _integer(low: int, high: int, name: str) -> Checker:
         if not low <= v <= high:
             return f"is out of range for {name}"
         return None
-
     return check
 
 
@@ -117,29 +111,18 @@ PRIMITIVES: dict[str, Checker] = {
     "positiveInt": _integer(1, _INT32[1], "positiveInt"),
     "unsignedInt": _integer(0, _INT32[1], "unsignedInt"),
     "decimal": _decimal,
-    "string": _string,
-    "markdown": _string,
-    "xhtml": _string,
-    "id": _pattern("id"),
-    "code": _pattern("code"),
-    "uri": _pattern("uri"),
-    "url": _pattern("uri"),
-    "canonical": _pattern("uri"),
-    "oid": _pattern("oid"),
-    "uuid": _pattern("uuid"),
-    "date": _pattern("date"),
-    "dateTime": _pattern("dateTime"),
-    "instant": _pattern("instant"),
-    "time": _pattern("time"),
-    "base64Binary": _pattern("base64Binary"),
+    "string": _string, "markdown": _string, "xhtml": _string,
+    "id": _pattern("id"), "code": _pattern("code"), "uri": _pattern("uri"), "url": _pattern("uri"),
+    "canonical": _pattern("uri"), "oid": _pattern("oid"), "uuid": _pattern("uuid"),
+    "date": _pattern("date"), "dateTime": _pattern("dateTime"), "instant": _pattern("instant"),
+    "time": _pattern("time"), "base64Binary": _pattern("base64Binary"),
 }
 
 # R4 §2.3.0.1: a literal reference is relative (Type/id[/_history/vid]), absolute, urn:uuid/oid, or #contained.
 _REFERENCE = re.compile(
     r"#[A-Za-z0-9\-.]{1,64}|#"
     r"|(?P<type>[A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}(/_history/[A-Za-z0-9\-.]{1,64})?"
-    r"|[a-z][a-z0-9+.\-]*:\S+"
-)
+    r"|[a-z][a-z0-9+.\-]*:\S+")
 
 
 # ---------------------------------------------------------------- shapes
@@ -234,9 +217,7 @@ class _Walk:
             return
         self.element(value, rt, path, depth, resource=True)
 
-    def element(
-        self, value: dict[str, Any], type_key: str, path: str, depth: int, resource: bool = False
-    ) -> None:
+    def element(self, value: dict[str, Any], type_key: str, path: str, depth: int, resource: bool = False) -> None:
         if depth > MAX_DEPTH:
             self.add("structure", path, "is nested too deeply")
             return
@@ -251,11 +232,7 @@ class _Walk:
             if slot is None:
                 if key == "resourceType" and resource:
                     continue
-                if (
-                    key.startswith("_")
-                    and (base := slots.get(key[1:])) is not None
-                    and base.checker is not None
-                ):
+                if key.startswith("_") and (base := slots.get(key[1:])) is not None and base.checker is not None:
                     self.primitive_extension(v, base, f"{path}.{key}", depth)
                     continue
                 self.add("structure", f"{path}.{key}", "is not a known element")
@@ -340,20 +317,14 @@ class _Walk:
             return
         m = _REFERENCE.fullmatch(ref)
         if not m:
-            self.add(
-                "value", f"{path}.reference", "is not a valid reference (Type/id, an absolute URL or #id)"
-            )
+            self.add("value", f"{path}.reference", "is not a valid reference (Type/id, an absolute URL or #id)")
             return
         rt = m.group("type")
         if rt and el.ref_targets and rt not in el.ref_targets and "Resource" not in el.ref_targets:
             # A warning, not an error: official R4 examples break target lists, and a wrong
             # target is a profile-level problem, not a malformed resource.
-            self.add(
-                "value",
-                f"{path}.reference",
-                f"refers to a {rt}, not one of {', '.join(el.ref_targets)}",
-                severity="warning",
-            )
+            self.add("value", f"{path}.reference", f"refers to a {rt}, not one of {', '.join(el.ref_targets)}",
+                     severity="warning")
 
 
 @cache

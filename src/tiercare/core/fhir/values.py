@@ -95,16 +95,8 @@ def date_range(text: str, local_tz: tzinfo = UTC) -> tuple[datetime, datetime] |
     Precision sets the width: '2024' is the whole year, '2024-03-01T10:00:00.5Z' half a
     second's tenth (one unit of the last digit given).
     """
-    if (
-        len(text) == 10
-        and local_tz is UTC
-        and text[4] == "-"
-        and text[7] == "-"
-        and text.isascii()
-        and text[:4].isdigit()
-        and text[5:7].isdigit()
-        and text[8:].isdigit()
-    ):
+    if (len(text) == 10 and local_tz is UTC and text[4] == "-" and text[7] == "-" and text.isascii()
+            and text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit()):
         # Fast path for the commonest form, a UTC calendar date (birthDate, onsetDate...).
         try:
             midnight = datetime(int(text[:4]), int(text[5:7]), int(text[8:]), tzinfo=UTC)

@@ -129,9 +129,5 @@ def blocking_recall(candidates: IntArray, truth: IntArray, n: int) -> float:
     """Fraction of true pairs among the candidates (1.0 when there are none)."""
     if len(truth) == 0:
         return 1.0
-    found = (
-        np.isin(pair_codes(truth, n), pair_codes(candidates, n))
-        if len(candidates)
-        else np.zeros(len(truth), bool)
-    )
+    found = np.isin(pair_codes(truth, n), pair_codes(candidates, n)) if len(candidates) else np.zeros(len(truth), bool)
     return float(found.mean())

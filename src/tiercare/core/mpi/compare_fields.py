@@ -22,14 +22,7 @@ from tiercare.core.mpi.standardise_name import StandardName
 NAME_LEVELS = ("exact", "script", "pinyin", "homophone", "shape", "edit1", "same_surname", "different")
 BIRTH_LEVELS = ("exact", "lunar", "swap", "placeholder", "typo", "different")
 ID_LEVELS = ("exact", "typo", "different", "different_invalid")
-ADDRESS_LEVELS = (
-    "same_village",
-    "same_township",
-    "differ_village",
-    "same_county",
-    "differ_township",
-    "different_county",
-)
+ADDRESS_LEVELS = ("same_village", "same_township", "differ_village", "same_county", "differ_township", "different_county")
 
 
 @cache
@@ -78,9 +71,7 @@ def compare_names(a: StandardName | None, b: StandardName | None) -> str | None:
     if a.script in han and b.script in han:
         if _homophone(a, b):
             return "homophone"
-        if len(a.text) == len(b.text) and all(
-            x == y or shape_alike(x, y) for x, y in zip(a.text, b.text, strict=True)
-        ):
+        if len(a.text) == len(b.text) and all(x == y or shape_alike(x, y) for x, y in zip(a.text, b.text, strict=True)):
             return "shape"
         if OSA.distance(a.text, b.text) <= 1:
             return "edit1"

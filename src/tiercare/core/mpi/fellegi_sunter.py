@@ -70,12 +70,7 @@ class Parameters:
 
     def describe(self) -> list[dict[str, Any]]:
         return [
-            {
-                "comparison": n,
-                "m": m.round(4).tolist(),
-                "u": u.round(6).tolist(),
-                "weight": w.round(2).tolist(),
-            }
+            {"comparison": n, "m": m.round(4).tolist(), "u": u.round(6).tolist(), "weight": w.round(2).tolist()}
             for n, m, u, w in zip(self.names, self.m, self.u, self.weights(), strict=True)
         ]
 
@@ -89,9 +84,7 @@ def compare_pairs(records: Sequence[R], pairs: IntArray, comparisons: Sequence[C
     # numpy assignment (that alone was a sixth of the time).
     for col, comp in enumerate(comparisons):
         level = comp.level
-        out[:, col] = np.fromiter(
-            (level(a, b) for a, b in zip(left, right, strict=True)), dtype=np.int8, count=len(left)
-        )
+        out[:, col] = np.fromiter((level(a, b) for a, b in zip(left, right, strict=True)), dtype=np.int8, count=len(left))
     return out
 
 
@@ -105,9 +98,7 @@ def random_pairs(n: int, count: int, rng: np.random.Generator) -> IntArray:
     return np.stack([np.minimum(i, j), np.maximum(i, j)], axis=1).astype(np.int64)
 
 
-def _level_frequencies(
-    gamma: LevelArray, n_levels: int, weights: FloatArray | None, pseudo: float
-) -> FloatArray:
+def _level_frequencies(gamma: LevelArray, n_levels: int, weights: FloatArray | None, pseudo: float) -> FloatArray:
     col = gamma.astype(np.int64)
     seen = col >= 0
     w = np.ones(len(col)) if weights is None else weights
@@ -117,11 +108,7 @@ def _level_frequencies(
 
 
 def estimate_u(
-    gamma_random: LevelArray,
-    comparisons: Sequence[Comparison[Any]],
-    *,
-    min_probability: float,
-    pseudo_count: float = 0.0,
+    gamma_random: LevelArray, comparisons: Sequence[Comparison[Any]], *, min_probability: float, pseudo_count: float = 0.0
 ) -> list[FloatArray]:
     """u per level from comparison vectors of random pairs (nearly all non-matches).
     ``pseudo_count`` keeps a level never seen among the random pairs (a homophone
@@ -141,9 +128,7 @@ def _initial_m(n_levels: int) -> FloatArray:
     return np.asarray(raw / raw.sum(), dtype=np.float64)
 
 
-def log_bayes_factors(
-    gamma: LevelArray, comparisons: Sequence[Comparison[Any]], params: Parameters
-) -> FloatArray:
+def log_bayes_factors(gamma: LevelArray, comparisons: Sequence[Comparison[Any]], params: Parameters) -> FloatArray:
     """Σ_k log(m_k/u_k)[γ_k] per pair (natural log), nulls contributing 0."""
     total = np.zeros(len(gamma))
     weighted = [k for k, c in enumerate(comparisons) if c.weighted]
@@ -177,10 +162,7 @@ def expectation_maximisation(
     thresholds are applied to (Winkler 1988 estimates both classes by EM)."""
     weighted = [c for c in comparisons if c.weighted]
     params = Parameters(
-        names=[c.name for c in weighted],
-        m=[_initial_m(len(c.levels)) for c in weighted],
-        u=u,
-        lam=initial_lambda,
+        names=[c.name for c in weighted], m=[_initial_m(len(c.levels)) for c in weighted], u=u, lam=initial_lambda
     )
     idx = [k for k, c in enumerate(comparisons) if c.weighted]
     for it in range(1, max_iterations + 1):
@@ -210,9 +192,7 @@ def expectation_maximisation(
     return params
 
 
-def term_frequencies(
-    records: Sequence[R], comparisons: Sequence[Comparison[R]]
-) -> dict[str, dict[str, float]]:
+def term_frequencies(records: Sequence[R], comparisons: Sequence[Comparison[R]]) -> dict[str, dict[str, float]]:
     """Relative frequency of each value of the ``tf_key`` comparisons."""
     out: dict[str, dict[str, float]] = {}
     for comp in comparisons:
@@ -225,11 +205,7 @@ def term_frequencies(
 
 
 def tf_adjustments(
-    records: Sequence[R],
-    pairs: IntArray,
-    gamma: LevelArray,
-    comparisons: Sequence[Comparison[R]],
-    params: Parameters,
+    records: Sequence[R], pairs: IntArray, gamma: LevelArray, comparisons: Sequence[Comparison[R]], params: Parameters
 ) -> FloatArray:
     """log(u_exact / tf(value)) on exact-level pairs of tf comparisons, else 0
     (natural log): the exact-level weight becomes log(m_exact / tf(value)),

@@ -45,11 +45,7 @@ def _name_parts(name: Mapping[str, Any] | None) -> tuple[str | None, str | None,
     if name is None:
         return None, None, None
     family = name.get("family") if isinstance(name.get("family"), str) else None
-    given_list = (
-        [g for g in name.get("given", []) if isinstance(g, str)]
-        if isinstance(name.get("given"), list)
-        else []
-    )
+    given_list = [g for g in name.get("given", []) if isinstance(g, str)] if isinstance(name.get("given"), list) else []
     han = any(is_han(ch) for ch in (family or "") + "".join(given_list))
     given = ("" if han else " ").join(given_list) or None
     text = name.get("text") if isinstance(name.get("text"), str) else None
@@ -103,9 +99,7 @@ def from_fhir_patient(resource: Mapping[str, Any], *, household: str | None = No
             elif ext.get("valueBoolean") is True:
                 lunar = True
     org = resource.get("managingOrganization")
-    facility = (
-        org.get("reference") if isinstance(org, Mapping) and isinstance(org.get("reference"), str) else None
-    )
+    facility = org.get("reference") if isinstance(org, Mapping) and isinstance(org.get("reference"), str) else None
     rid = resource.get("id")
     return PersonRecord(
         record_id=f"Patient/{rid}" if isinstance(rid, str) else "Patient/",

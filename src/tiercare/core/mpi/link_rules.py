@@ -59,9 +59,7 @@ def parse_rules(table: Sequence[Mapping[str, Any]]) -> list[Rule]:
     return rules
 
 
-def _mask(
-    gamma: LevelArray, comparisons: Sequence[Comparison[Any]], cond: Mapping[str, Sequence[str]]
-) -> BoolArray:
+def _mask(gamma: LevelArray, comparisons: Sequence[Comparison[Any]], cond: Mapping[str, Sequence[str]]) -> BoolArray:
     names = [c.name for c in comparisons]
     mask = np.ones(len(gamma), dtype=bool)
     for comp_name, labels in cond.items():
@@ -73,9 +71,7 @@ def _mask(
     return mask
 
 
-def rule_masks(
-    gamma: LevelArray, comparisons: Sequence[Comparison[Any]], rules: Sequence[Rule]
-) -> dict[str, BoolArray]:
+def rule_masks(gamma: LevelArray, comparisons: Sequence[Comparison[Any]], rules: Sequence[Rule]) -> dict[str, BoolArray]:
     """For each rule, which pairs it applies to."""
     out = {}
     for rule in rules:

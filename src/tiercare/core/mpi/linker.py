@@ -78,25 +78,14 @@ def link(
     thr = settings["thresholds"]
     rng = np.random.default_rng(seed)
     pairs, report = candidate_pairs(
-        records,
-        model.blocking,
-        max_block_size=settings["blocking"]["max_block_size"],
-        eligible=eligible,
-        group=group,
+        records, model.blocking, max_block_size=settings["blocking"]["max_block_size"], eligible=eligible, group=group
     )
     gamma = compare_pairs(records, pairs, model.comparisons)
     pool = np.arange(len(records)) if eligible is None else np.nonzero(np.asarray(eligible, dtype=bool))[0]
-    rnd = (
-        pool[random_pairs(len(pool), int(est["u_random_pairs"]), rng)]
-        if len(pool) > 1
-        else np.empty((0, 2), np.int64)
-    )
+    rnd = pool[random_pairs(len(pool), int(est["u_random_pairs"]), rng)] if len(pool) > 1 else np.empty((0, 2), np.int64)
     gamma_random = compare_pairs(records, rnd, model.comparisons)
     u = estimate_u(
-        gamma_random,
-        model.comparisons,
-        min_probability=est["min_probability"],
-        pseudo_count=est["u_pseudo_count"],
+        gamma_random, model.comparisons, min_probability=est["min_probability"], pseudo_count=est["u_pseudo_count"]
     )
     params = expectation_maximisation(
         gamma,

@@ -214,11 +214,7 @@ def person_blocking(newborn_years: frozenset[int] = frozenset()) -> list[Blockin
         if r.id_number is None:
             return ()
         # Region + birth date + sequence without the check: catches check-character typos.
-        return (
-            (r.id_number.text, "p" + r.id_number.text[:17])
-            if len(r.id_number.text) == 18
-            else (r.id_number.text,)
-        )
+        return (r.id_number.text, "p" + r.id_number.text[:17]) if len(r.id_number.text) == 18 else (r.id_number.text,)
 
     def surname_birth(r: StandardRecord) -> Iterable[str]:
         if r.name is None or r.birth is None or not r.name.surname_key:
@@ -278,15 +274,11 @@ class PersonLinkage:
     model: LinkModel[StandardRecord]
 
 
-def person_model(
-    records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None
-) -> LinkModel[StandardRecord]:
+def person_model(records: Sequence[StandardRecord], settings: Mapping[str, Any] | None = None) -> LinkModel[StandardRecord]:
     settings = settings or load_table("model")
     shared = shared_phones(records, load_table("phone_rules")["shared_min_names"])
     newborn_years = frozenset(
-        r.birth.value.year
-        for r in records
-        if r.name is not None and r.name.placeholder and r.birth is not None
+        r.birth.value.year for r in records if r.name is not None and r.name.placeholder and r.birth is not None
     )
     return LinkModel(
         person_comparisons(shared, multiple_births(records), id_multiple_births(records)),

@@ -38,10 +38,7 @@ def surname_readings(surname: str) -> tuple[tuple[str, ...], ...]:
     if surname in overrides:
         fixed = overrides[surname].split()
         if len(fixed) == len(surname):
-            return tuple(
-                (syl, *[r for r in char_readings(ch) if r != syl])
-                for syl, ch in zip(fixed, surname, strict=True)
-            )
+            return tuple((syl, *[r for r in char_readings(ch) if r != syl]) for syl, ch in zip(fixed, surname, strict=True))
     out = []
     for ch in surname:
         if ch in overrides:
@@ -62,10 +59,7 @@ def parse_pinyin(text: str) -> tuple[str, ...] | None:
     cut into the fewest valid syllables (so "xian" stays one syllable, as in
     standard pinyin orthography where "xi'an" needs the apostrophe)."""
     valid = syllables()
-    words = [
-        w
-        for w in text.lower().replace("u:", "v").replace("ü", "v").replace("'", " ").replace("-", " ").split()
-    ]
+    words = [w for w in text.lower().replace("u:", "v").replace("ü", "v").replace("'", " ").replace("-", " ").split()]
     if not words:
         return None
     out: list[str] = []
@@ -79,11 +73,7 @@ def parse_pinyin(text: str) -> tuple[str, ...] | None:
         for i in range(1, n + 1):
             for j in range(max(0, i - 6), i):
                 prev = best[j]
-                if (
-                    prev is not None
-                    and word[j:i] in valid
-                    and (best[i] is None or len(prev) + 1 < len(best[i] or ()))
-                ):
+                if prev is not None and word[j:i] in valid and (best[i] is None or len(prev) + 1 < len(best[i] or ())):
                     best[i] = [*prev, word[j:i]]
         cut = best[n]
         if cut is None:

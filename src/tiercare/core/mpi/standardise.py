@@ -26,14 +26,8 @@ from tiercare.core.mpi.standardise_name import StandardName, standardise_name
 from tiercare.core.mpi.standardise_phone import Phone, standardise_phone
 
 _GENDERS = {
-    "male": "male",
-    "m": "male",
-    "男": "male",
-    "1": "male",
-    "female": "female",
-    "f": "female",
-    "女": "female",
-    "2": "female",
+    "male": "male", "m": "male", "男": "male", "1": "male",
+    "female": "female", "f": "female", "女": "female", "2": "female",
 }
 
 
@@ -68,9 +62,7 @@ class StandardRecord:
 # Names and dates repeat across a county (张伟, 1980-01-01): standardise each
 # distinct value once. Pure functions of their arguments, so caching is safe.
 @lru_cache(maxsize=262144)
-def _name(
-    raw: str | None, family: str | None, given: str | None
-) -> tuple[StandardName | None, tuple[Issue, ...]]:
+def _name(raw: str | None, family: str | None, given: str | None) -> tuple[StandardName | None, tuple[Issue, ...]]:
     issues: list[Issue] = []
     got = standardise_name(raw, issues, family=family, given=given)
     return got, tuple(issues)
@@ -105,20 +97,12 @@ def standardise_record(record: PersonRecord, *, today: date) -> StandardRecord:
     id_foreign = False
     rules = load_table("id_rules")
     if id_number is not None and id_number.valid and id_number.birth_date is not None:
-        if (
-            birth is not None
-            and abs(birth.value.year - id_number.birth_date.year) >= rules["guardian_min_years"]
-        ):
+        if birth is not None and abs(birth.value.year - id_number.birth_date.year) >= rules["guardian_min_years"]:
             id_foreign = True
             issues.append(Issue("id_number", "not_own", Severity.WARNING))
         elif birth is None:
             birth = BirthDate(value=id_number.birth_date)
-        if (
-            not id_foreign
-            and gender is not None
-            and id_number.male is not None
-            and (gender == "male") != id_number.male
-        ):
+        if not id_foreign and gender is not None and id_number.male is not None and (gender == "male") != id_number.male:
             # A valid number whose sex digit contradicts the record is someone
             # else's (a spouse's or parent's card copied in): no evidence either way.
             id_foreign = True
@@ -133,9 +117,7 @@ def standardise_record(record: PersonRecord, *, today: date) -> StandardRecord:
     usable_name = name is not None and not name.placeholder
     valid_id = id_number is not None and id_number.valid and not id_foreign
     fields = sum((usable_name, birth is not None, valid_id, bool(phones), address is not None))
-    linkable = (usable_name or valid_id or (name is not None and birth is not None)) and fields >= model[
-        "linkable"
-    ]["min_fields"]
+    linkable = (usable_name or valid_id or (name is not None and birth is not None)) and fields >= model["linkable"]["min_fields"]
     if not linkable:
         issues.append(Issue("record", "not_linkable"))
     return StandardRecord(

@@ -45,9 +45,7 @@ class DivisionCode:
         return "".join(self.segments[:depth])
 
 
-def standardise_address_code(
-    raw: str | None, issues: list[Issue], field: str = "address_code"
-) -> DivisionCode | None:
+def standardise_address_code(raw: str | None, issues: list[Issue], field: str = "address_code") -> DivisionCode | None:
     """Parse a 2/4/6/9/12-digit division code; ``None`` (with an issue) if malformed."""
     if raw is None:
         return None

@@ -101,9 +101,7 @@ def _fold(raw: str, issues: list[Issue], field: str) -> str:
 
 def _placeholder(text: str) -> bool:
     rules = load_table("name_rules")
-    return any(text.endswith(s) for s in rules["newborn_suffixes"]) or any(
-        w in text for w in rules["newborn_words"]
-    )
+    return any(text.endswith(s) for s in rules["newborn_suffixes"]) or any(w in text for w in rules["newborn_words"])
 
 
 def _split_han(text: str) -> tuple[str, str]:
@@ -153,13 +151,8 @@ def standardise_name(
         if dot in simple:
             chars = simple.replace(dot, "")
             return StandardName(
-                text=simple,
-                script="minority",
-                surname="",
-                given=simple,
-                readings=name_readings("", chars),
-                traditional=traditional,
-                placeholder=placeholder,
+                text=simple, script="minority", surname="", given=simple,
+                readings=name_readings("", chars), traditional=traditional, placeholder=placeholder,
             )
         if len(simple) < rules["min_han_chars"]:
             issues.append(Issue(field, "too_short", Severity.WARNING))
@@ -168,24 +161,16 @@ def standardise_name(
         else:
             sur, giv = _split_han(simple)
         return StandardName(
-            text=simple,
-            script="han",
-            surname=sur,
-            given=giv,
-            readings=name_readings(sur, giv),
-            traditional=traditional,
-            placeholder=placeholder,
+            text=simple, script="han", surname=sur, given=giv,
+            readings=name_readings(sur, giv), traditional=traditional, placeholder=placeholder,
         )
     lowered = " ".join(text.lower().split())
     sylls = parse_pinyin(lowered)
     if sylls is not None:
         # Surname first, as in Chinese order and GB/T 28039-2011 (中国人名汉语拼音
-        # 字母拼写规则); the comparison also tries the Western order.
+        #字母拼写规则); the comparison also tries the Western order.
         return StandardName(
-            text=" ".join(sylls),
-            script="pinyin",
-            surname=sylls[0],
-            given="".join(sylls[1:]),
+            text=" ".join(sylls), script="pinyin", surname=sylls[0], given="".join(sylls[1:]),
             readings=tuple((s,) for s in sylls),
         )
     parts = lowered.replace("-", " ").replace("'", " ").split()
@@ -193,9 +178,6 @@ def standardise_name(
         issues.append(Issue(field, "empty"))
         return None
     return StandardName(
-        text=lowered,
-        script="latin",
-        surname=parts[-1] if len(parts) > 1 else "",
-        given=" ".join(parts[:-1]) or parts[0],
+        text=lowered, script="latin", surname=parts[-1] if len(parts) > 1 else "", given=" ".join(parts[:-1]) or parts[0],
         readings=(),
     )

@@ -51,11 +51,7 @@ def in_school_term(d: date, hol: dict[str, Any]) -> bool:
         return False
     for y in (d.year, d.year + 1):
         sf = spring_festival(y)
-        if (
-            sf - timedelta(days=hol["winter_break_before_spring_festival_days"])
-            <= d
-            < sf + timedelta(days=hol["winter_break_after_spring_festival_days"])
-        ):
+        if sf - timedelta(days=hol["winter_break_before_spring_festival_days"]) <= d < sf + timedelta(days=hol["winter_break_after_spring_festival_days"]):
             return False
     return True
 
@@ -89,7 +85,5 @@ class Calendar:
 
     def draw_days(self, rng: Rng, n: int) -> np.ndarray:
         """Day offsets of ``n`` ordinary visits, following the attendance weights."""
-        days: np.ndarray = np.searchsorted(self.visit_cdf, rng.random(n), side="right").clip(
-            0, self.n_days - 1
-        )
+        days: np.ndarray = np.searchsorted(self.visit_cdf, rng.random(n), side="right").clip(0, self.n_days - 1)
         return days

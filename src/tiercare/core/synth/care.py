@@ -73,10 +73,8 @@ def managed(rng: Rng, params: Any, p: Person) -> list[str]:
     """Conditions for which the person is in the primary-care register (纳入管理)."""
     mgmt = params.section("management")
     out = []
-    for cond, share, aware in (
-        ("hypertension", mgmt["hypertension_managed_share"], mgmt["hypertension_aware_share"]),
-        ("diabetes", mgmt["diabetes_managed_share"], mgmt["diabetes_aware_share"]),
-    ):
+    for cond, share, aware in (("hypertension", mgmt["hypertension_managed_share"], mgmt["hypertension_aware_share"]),
+                               ("diabetes", mgmt["diabetes_managed_share"], mgmt["diabetes_aware_share"])):
         if p.conditions.get(cond) and rng.random() < min(1.0, share / aware):
             out.append(cond)
     return out
@@ -98,9 +96,7 @@ def contract_probability(params: Any, groups: list[str]) -> float:
     return float(max([c["general"], *(c[g] for g in groups)]))
 
 
-def allocation_quotas(
-    total: int, district: bool, retention: float, primary_share: float, city_share: float
-) -> dict[str, int]:
+def allocation_quotas(total: int, district: bool, retention: float, primary_share: float, city_share: float) -> dict[str, int]:
     """Counts per tier class for ``total`` visits of one village."""
     out_of_county = int(round((1.0 - retention) * total))
     province = out_of_county if district else int(round(out_of_county * (1.0 - city_share)))
@@ -127,7 +123,7 @@ def allocate(visits: list[Visit], quotas: dict[str, int]) -> None:
     i = 0
     for cls in (PROVINCE, CITY, COUNTY, PRIMARY):
         n = max(0, left.get(cls, 0))
-        for v in free[i : i + n]:
+        for v in free[i:i + n]:
             v.tier = cls
         i += n
     for v in free[i:]:  # rounding surplus goes to the primary level
@@ -165,12 +161,8 @@ def bp_reading(rng: Rng, controlled: bool, urgent: bool, age: int, mgmt: dict[st
     if controlled:
         return int(rng.integers(112, int(sbp_t))), int(rng.integers(65, int(mgmt["dbp_target"])))
     if rng.random() < 0.7:
-        return int(rng.integers(int(sbp_t), int(mgmt["sbp_urgent"]))), int(
-            rng.integers(75, int(mgmt["dbp_urgent"]))
-        )
-    return int(rng.integers(120, int(sbp_t))), int(
-        rng.integers(int(mgmt["dbp_target"]), int(mgmt["dbp_urgent"]))
-    )
+        return int(rng.integers(int(sbp_t), int(mgmt["sbp_urgent"]))), int(rng.integers(75, int(mgmt["dbp_urgent"])))
+    return int(rng.integers(120, int(sbp_t))), int(rng.integers(int(mgmt["dbp_target"]), int(mgmt["dbp_urgent"])))
 
 
 def fpg_reading(rng: Rng, controlled: bool, urgent: bool, mgmt: dict[str, Any]) -> float:

@@ -79,22 +79,8 @@ def plan_followups(b: Any, i: int, conds: list[str]) -> list[Visit]:
             within = rng.random() < b.p["referral"]["followup_14d"]
             fday = rday + (int(rng.integers(3, 14)) if within else int(rng.integers(15, 40)))
             back = Visit(i, fday, False, reason, 0.0, "referral-followup", PRIMARY, {"within_14d": within})
-            visits.append(
-                Visit(
-                    i,
-                    rday,
-                    False,
-                    reason,
-                    0.8,
-                    "referral",
-                    COUNTY,
-                    {
-                        "urgent": urgent,
-                        "from": b.primary_township,
-                        "followup": back if fday < n_days else None,
-                    },
-                )
-            )
+            visits.append(Visit(i, rday, False, reason, 0.8, "referral", COUNTY,
+                                {"urgent": urgent, "from": b.primary_township, "followup": back if fday < n_days else None}))
             if fday < n_days:
                 visits.append(back)
             b.out.stats["referral.from_followup"] += 1

@@ -88,9 +88,7 @@ def township_chunks(ctx: Context, county: County, township: Township) -> Iterato
 
 
 class _VillageBuilder:
-    def __init__(
-        self, ctx: Context, county: County, township: Township, village: Village, ids: IdAllocator
-    ) -> None:
+    def __init__(self, ctx: Context, county: County, township: Township, village: Village, ids: IdAllocator) -> None:
         self.ctx = ctx
         self.p = ctx.params
         self.county = county
@@ -140,17 +138,8 @@ class _VillageBuilder:
         h = hashlib.blake2b(f"{self.ctx.seed}|{facility}|{person.pid}".encode(), digest_size=8).hexdigest()
         rid = "pt-" + h
         guardian = self.persons[person.guardian] if person.guardian >= 0 else None
-        rec, errors = self.ctx.records.make(
-            self.rng,
-            person,
-            tier,
-            facility,
-            str(int(h[:10], 16) % 10**8),
-            self.county.code,
-            self.address,
-            guardian,
-            self.ctx.start,
-        )
+        rec, errors = self.ctx.records.make(self.rng, person, tier, facility, str(int(h[:10], 16) % 10**8),
+                                            self.county.code, self.address, guardian, self.ctx.start)
         self.emit(fhir.patient(rid, rec))
         self.out.patients.append([rid, person.pid, facility, tier, ";".join(errors)])
         self.out.stats["patients"] += 1
@@ -163,9 +152,7 @@ class _VillageBuilder:
     # ---- the steps
     def run(self) -> ChunkOut:
         ctx = self.ctx
-        self.persons = generate_residents(
-            self.rng, self.p, ctx.names, self.county, self.township, self.village, ctx.start, self.ids
-        )
+        self.persons = generate_residents(self.rng, self.p, ctx.names, self.county, self.township, self.village, ctx.start, self.ids)
         draw_conditions(self.rng, self.p, self.persons)
         self.out.stats["persons"] += len(self.persons)
         self.active = [i for i, q in enumerate(self.persons) if q.resident]
@@ -202,15 +189,7 @@ class _VillageBuilder:
             members.setdefault(q.household, []).append(self.records[(i, self.primary_township)])
             if q.insurance != "none":
                 cov = "cov-" + self.records[(i, self.primary_township)][3:]
-                self.emit(
-                    fhir.coverage(
-                        cov,
-                        self.records[(i, self.primary_township)],
-                        q.insurance,
-                        self.ctx.insurer_id,
-                        self.ctx.start,
-                    )
-                )
+                self.emit(fhir.coverage(cov, self.records[(i, self.primary_township)], q.insurance, self.ctx.insurer_id, self.ctx.start))
         for hid, m in members.items():
             self.emit(fhir.household_group(hid, m))
 
@@ -224,32 +203,14 @@ class _VillageBuilder:
             years_ago = int(self.rng.integers(30, 3650))
             onset = self.ctx.start - timedelta(days=years_ago)
             recorded = datetime.combine(onset + timedelta(days=int(self.rng.integers(0, 60))), time(9))
-            self.emit(
-                fhir.condition(
-                    self.next_id("cond"),
-                    self.records[(i, self.primary_township)],
-                    c["code"],
-                    c["display"],
-                    onset,
-                    recorded,
-                    snomed=c["snomed"],
-                )
-            )
+            self.emit(fhir.condition(self.next_id("cond"), self.records[(i, self.primary_township)], c["code"], c["display"],
+                                     onset, recorded, snomed=c["snomed"]))
 
     def contract(self, i: int, groups: list[str]) -> None:
         gp = self.role_at(self.primary_township)
         end = date(self.ctx.start.year + 1, self.ctx.start.month, self.ctx.start.day)
-        self.emit(
-            fhir.care_plan(
-                self.next_id("cp"),
-                self.records[(i, self.primary_township)],
-                gp,
-                self.primary_township,
-                self.ctx.start,
-                end,
-                groups,
-            )
-        )
+        self.emit(fhir.care_plan(self.next_id("cp"), self.records[(i, self.primary_township)], gp, self.primary_township,
+                                 self.ctx.start, end, groups))
 
     def draw_pregnancies(self) -> dict[int, int]:
         """Women of 20-39 who deliver in (or just after) the period: person -> delivery day.
@@ -273,27 +234,12 @@ class _VillageBuilder:
         for i, delivery in sorted(self.pregnancies.items()):
             conception = delivery - kg["gestation_days"]
             weeks = kg["antenatal_weeks"]
-            n = (
-                len(weeks)
-                if self.rng.random() < kg["antenatal_five_share"]
-                else int(self.rng.integers(1, len(weeks)))
-            )
+            n = len(weeks) if self.rng.random() < kg["antenatal_five_share"] else int(self.rng.integers(1, len(weeks)))
             for k, (lo, hi) in enumerate(weeks[:n]):
                 day = conception + int(self.rng.integers(lo * 7, hi * 7 + 1))
                 if 0 <= day < self.ctx.n_days:
                     tier = PRIMARY if k < 2 else COUNTY
-                    out.append(
-                        Visit(
-                            i,
-                            day,
-                            False,
-                            ("Z34.9", "孕产妇产前检查"),
-                            0.0,
-                            "antenatal",
-                            tier,
-                            {"hospital": "mch"},
-                        )
-                    )
+                    out.append(Visit(i, day, False, ("Z34.9", "孕产妇产前检查"), 0.0, "antenatal", tier, {"hospital": "mch"}))
                     self.out.stats["antenatal_visits"] += 1
             self.out.stats["pregnancies.antenatal_5"] += n >= len(weeks)
         return out
@@ -323,42 +269,19 @@ class _VillageBuilder:
                 for y in range(max(1, int(round(years)))):
                     if self.rng.random() < kg["elderly_check_share"]:
                         day = min(self.ctx.n_days - 1, y * 365 + int(self.rng.integers(60, 300)))
-                        out.append(
-                            Visit(i, day, False, ("Z00.0", "老年人健康体检"), 0.0, "elderly-check", PRIMARY)
-                        )
+                        out.append(Visit(i, day, False, ("Z00.0", "老年人健康体检"), 0.0, "elderly-check", PRIMARY))
                         self.out.stats["elderly_checks"] += 1
             if q.age <= 6:
                 per_year = 4 if q.age < 1 else (2 if q.age < 3 else 1)
                 for _ in range(int(round(per_year * years))):
                     if self.rng.random() < kg["child_check_share"]:
-                        out.append(
-                            Visit(
-                                i,
-                                int(self.rng.integers(self.ctx.n_days)),
-                                False,
-                                ("Z00.1", "儿童健康检查"),
-                                0.0,
-                                "child-check",
-                                PRIMARY,
-                            )
-                        )
+                        out.append(Visit(i, int(self.rng.integers(self.ctx.n_days)), False, ("Z00.1", "儿童健康检查"), 0.0, "child-check", PRIMARY))
                         self.out.stats["child_checks"] += 1
                 age_days_start = (self.ctx.start - q.birth).days
                 for dose in kg["immunizations"]:
                     due = int(dose["months"] * 30.4) - age_days_start + int(self.rng.integers(0, 14))
                     if 0 <= due < self.ctx.n_days and self.rng.random() < kg["immunization_coverage"]:
-                        out.append(
-                            Visit(
-                                i,
-                                due,
-                                False,
-                                ("Z23", "预防接种"),
-                                0.0,
-                                "immunization",
-                                PRIMARY,
-                                {"vaccine": dose["code"]},
-                            )
-                        )
+                        out.append(Visit(i, due, False, ("Z23", "预防接种"), 0.0, "immunization", PRIMARY, {"vaccine": dose["code"]}))
         return out
 
     def infectious_visits(self) -> list[Visit]:
@@ -371,59 +294,20 @@ class _VillageBuilder:
             eligible = [self.active[k] for k in np.flatnonzero((ages >= lo) & (ages <= hi))]
             if not eligible:
                 continue
-            counts = daily_cases(
-                self.rng,
-                cal,
-                len(eligible),
-                d["incidence"],
-                d["peak_day"],
-                d["amplitude"],
-                hi <= 18,
-                self.p["infectious"]["school_holiday_multiplier_children"],
-            )
+            counts = daily_cases(self.rng, cal, len(eligible), d["incidence"], d["peak_day"], d["amplitude"],
+                                 hi <= 18, self.p["infectious"]["school_holiday_multiplier_children"])
             for day in np.flatnonzero(counts).tolist():
                 if not disease_active(d, cal.dates[int(day)]):
                     continue
                 for _ in range(int(counts[day])):
                     i = eligible[int(self.rng.integers(len(eligible)))]
-                    out.append(
-                        Visit(
-                            i,
-                            int(day),
-                            False,
-                            (d["icd10"], d["name"]),
-                            0.5,
-                            "infectious",
-                            self.notifiable_tier(),
-                            {"disease": d},
-                        )
-                    )
+                    out.append(Visit(i, int(day), False, (d["icd10"], d["name"]), 0.5, "infectious", self.notifiable_tier(), {"disease": d}))
         for s in inf["syndrome"]:
-            counts = daily_cases(
-                self.rng,
-                cal,
-                len(self.active),
-                s["per_100k_day"] * 365,
-                s["peak_day"],
-                s["amplitude"],
-                False,
-                1.0,
-            )
+            counts = daily_cases(self.rng, cal, len(self.active), s["per_100k_day"] * 365, s["peak_day"], s["amplitude"], False, 1.0)
             for day in np.flatnonzero(counts).tolist():
                 for _ in range(int(counts[day])):
                     i = self.active[int(self.rng.integers(len(self.active)))]
-                    out.append(
-                        Visit(
-                            i,
-                            int(day),
-                            False,
-                            (s["icd10"], s["name"]),
-                            0.1 + 0.2 * float(self.rng.random()),
-                            "syndrome",
-                            None,
-                            {"syndrome": s["key"]},
-                        )
-                    )
+                    out.append(Visit(i, int(day), False, (s["icd10"], s["name"]), 0.1 + 0.2 * float(self.rng.random()), "syndrome", None, {"syndrome": s["key"]}))
         diseases = {d["key"]: d for d in inf["disease"]}
         for ob, days in self.ctx.by_village.get(self.village.code, []):
             d = diseases[ob.disease]
@@ -432,18 +316,8 @@ class _VillageBuilder:
             for day, n in sorted(days.items()):
                 for _ in range(n):
                     i = eligible[int(self.rng.integers(len(eligible)))]
-                    out.append(
-                        Visit(
-                            i,
-                            day,
-                            False,
-                            (d["icd10"], d["name"]),
-                            0.5,
-                            "infectious",
-                            self.notifiable_tier(),
-                            {"disease": d, "outbreak": ob.id},
-                        )
-                    )
+                    out.append(Visit(i, day, False, (d["icd10"], d["name"]), 0.5, "infectious", self.notifiable_tier(),
+                                     {"disease": d, "outbreak": ob.id}))
         return out
 
     def notifiable_tier(self) -> str:
@@ -481,32 +355,16 @@ class _VillageBuilder:
                 else:
                     r = reasons[int(pick[k])]
                     reason, sev = (r["code"], r["display"]), r["severity"]
-                out.append(
-                    Visit(
-                        idx, int(days[k]), False, reason, sev + q.age / 300.0 + float(noise[k]), "outpatient"
-                    )
-                )
+                out.append(Visit(idx, int(days[k]), False, reason, sev + q.age / 300.0 + float(noise[k]), "outpatient"))
                 k += 1
         # Admissions (住院): Poisson per person, the most severe reasons.
-        adm = (
-            self.rng.poisson(w / w.mean() * care["admission_rate"] * years)
-            if n_active
-            else np.zeros(0, dtype=int)
-        )
+        adm = self.rng.poisson(w / w.mean() * care["admission_rate"] * years) if n_active else np.zeros(0, dtype=int)
         sev_order = np.argsort([-r["severity"] for r in reasons])
         for idx, c in zip(self.active, adm.tolist(), strict=True):
             for _ in range(c):
                 r = reasons[int(sev_order[int(self.rng.integers(0, len(reasons) // 2))])]
-                out.append(
-                    Visit(
-                        idx,
-                        int(self.ctx.calendar.draw_days(self.rng, 1)[0]),
-                        True,
-                        (r["code"], r["display"]),
-                        r["severity"] * care["inpatient_severity_boost"] + float(self.rng.normal(0, 0.2)),
-                        "inpatient",
-                    )
-                )
+                out.append(Visit(idx, int(self.ctx.calendar.draw_days(self.rng, 1)[0]), True, (r["code"], r["display"]),
+                                 r["severity"] * care["inpatient_severity_boost"] + float(self.rng.normal(0, 0.2)), "inpatient"))
         return out
 
     def allocate_and_emit(self, visits: list[Visit]) -> None:
@@ -514,77 +372,27 @@ class _VillageBuilder:
         district = self.county.code == self.region.counties[0].code
         outp = [v for v in visits if not v.inpatient]
         inp = [v for v in visits if v.inpatient]
-        allocate(
-            outp,
-            allocation_quotas(
-                len(outp),
-                district,
-                care["county_retention_target"],
-                care["primary_share_target"],
-                care["city_share_of_out_of_county"],
-            ),
-        )
-        allocate(
-            inp,
-            allocation_quotas(
-                len(inp),
-                district,
-                care["inpatient_county_retention_target"],
-                care["inpatient_primary_share_target"],
-                care["city_share_of_out_of_county"],
-            ),
-        )
+        allocate(outp, allocation_quotas(len(outp), district, care["county_retention_target"], care["primary_share_target"],
+                                         care["city_share_of_out_of_county"]))
+        allocate(inp, allocation_quotas(len(inp), district, care["inpatient_county_retention_target"],
+                                        care["inpatient_primary_share_target"], care["city_share_of_out_of_county"]))
         for v in sorted(visits, key=lambda v: (v.day, v.person)):
             emit_visit(self, v, district)
 
     def truth_persons(self, managed_by: dict[int, list[str]], contracted: set[int]) -> None:
         for i, q in enumerate(self.persons):
-            self.out.persons.append(
-                [
-                    q.pid,
-                    q.household,
-                    q.village,
-                    self.township.code,
-                    self.county.code,
-                    q.name,
-                    "M" if q.male else "F",
-                    q.birth.isoformat(),
-                    q.id_number,
-                    q.phone,
-                    int(q.registered),
-                    int(q.resident),
-                    int(q.minority),
-                    q.insurance,
-                    self.persons[q.twin_of].pid if q.twin_of >= 0 else "",
-                    ";".join(sorted(q.conditions)),
-                    ";".join(sorted(c for c, d in q.conditions.items() if d)),
-                    ";".join(managed_by.get(i, [])),
-                    int(i in contracted),
-                ]
-            )
+            self.out.persons.append([
+                q.pid, q.household, q.village, self.township.code, self.county.code, q.name, "M" if q.male else "F",
+                q.birth.isoformat(), q.id_number, q.phone, int(q.registered), int(q.resident), int(q.minority), q.insurance,
+                self.persons[q.twin_of].pid if q.twin_of >= 0 else "",
+                ";".join(sorted(q.conditions)), ";".join(sorted(c for c, d in q.conditions.items() if d)),
+                ";".join(managed_by.get(i, [])), int(i in contracted),
+            ])
 
 
-PERSON_COLUMNS = [
-    "person_id",
-    "household_id",
-    "village",
-    "township",
-    "county",
-    "name",
-    "sex",
-    "birth_date",
-    "id_number",
-    "phone",
-    "registered",
-    "resident",
-    "minority",
-    "insurance",
-    "twin_of",
-    "conditions_true",
-    "conditions_diagnosed",
-    "conditions_managed",
-    "contracted",
-]
+PERSON_COLUMNS = ["person_id", "household_id", "village", "township", "county", "name", "sex", "birth_date", "id_number",
+                  "phone", "registered", "resident", "minority", "insurance", "twin_of", "conditions_true",
+                  "conditions_diagnosed", "conditions_managed", "contracted"]
 PATIENT_COLUMNS = ["patient_id", "person_id", "facility", "tier", "errors"]
 CASE_COLUMNS = ["condition_id", "disease", "outbreak_id", "onset", "diagnosed", "reported", "late"]
 

@@ -59,9 +59,7 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
     eid = b.next_id("enc")
     based_on = None
     referral = None
-    if v.tier in (COUNTY, CITY) and (
-        v.kind == "referral" or rng.random() < b.referral["up_share_of_higher_tier_visits"]
-    ):
+    if v.tier in (COUNTY, CITY) and (v.kind == "referral" or rng.random() < b.referral["up_share_of_higher_tier_visits"]):
         referral = _refer_up(b, v, facility, start, end)
         based_on = referral
     note = None
@@ -72,11 +70,7 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
         s["free_text.damaged"] += damaged
     if v.kind == "referral-followup":
         based_on = v.payload.get("sr")
-    b.emit(
-        fhir.encounter(
-            eid, pid, facility, start, end, v.inpatient, v.kind, v.reason, b.role_at(facility), based_on, note
-        )
-    )
+    b.emit(fhir.encounter(eid, pid, facility, start, end, v.inpatient, v.kind, v.reason, b.role_at(facility), based_on, note))
     if v.kind == "followup":
         _followup_obs(b, v, pid, eid, start)
     elif v.kind == "infectious":
@@ -87,10 +81,7 @@ def emit_visit(b: Any, v: Visit, district: bool) -> None:
     elif v.kind == "immunization":
         b.emit(fhir.immunization(b.next_id("imm"), pid, v.payload["vaccine"], start, facility, eid))
         s["immunizations"] += 1
-    if referral and (
-        v.kind == "referral"
-        or (v.inpatient and rng.random() < b.referral["down_share_of_completed_inpatient"])
-    ):
+    if referral and (v.kind == "referral" or (v.inpatient and rng.random() < b.referral["down_share_of_completed_inpatient"])):
         _refer_down(b, v, facility, end, v.kind == "referral")
 
 
@@ -103,26 +94,11 @@ def _settlement(b: Any, v: Visit) -> None:
     care = b.care
     start = b.moment(v.day)
     cost = care["cost_inpatient_cny" if v.inpatient else "cost_outpatient_cny"][2]
-    end = start + (
-        timedelta(days=max(1, int(rng.poisson(care["los_mean_days"]["province"]))))
-        if v.inpatient
-        else timedelta(minutes=40)
-    )
+    end = start + (timedelta(days=max(1, int(rng.poisson(care["los_mean_days"]["province"])))) if v.inpatient else timedelta(minutes=40))
     pid = b.records[(v.person, b.primary_township)]
-    b.emit(
-        fhir.explanation_of_benefit(
-            b.next_id("eob"),
-            pid,
-            "cov-" + pid[3:],
-            b.ctx.insurer_id,
-            _PROVINCIAL[int(rng.integers(len(_PROVINCIAL)))],
-            start,
-            end,
-            v.inpatient,
-            v.reason,
-            float(rng.gamma(2.0, cost / 2.0)),
-        )
-    )
+    b.emit(fhir.explanation_of_benefit(b.next_id("eob"), pid, "cov-" + pid[3:], b.ctx.insurer_id,
+                                       _PROVINCIAL[int(rng.integers(len(_PROVINCIAL)))], start, end, v.inpatient,
+                                       v.reason, float(rng.gamma(2.0, cost / 2.0))))
 
 
 def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -> Any:
@@ -134,89 +110,35 @@ def _refer_up(b: Any, v: Visit, facility: str, start: datetime, end: datetime) -
     urgent = bool(v.payload.get("urgent"))
     src = b.primary_township
     pid_src = b.record(v.person, src, "township")
-    lead_days = (
-        float(rng.uniform(0.05, 0.5))
-        if urgent
-        else max(0.1, float(rng.exponential(ref["arrive_days_median"] / 0.69)))
-    )
+    lead_days = float(rng.uniform(0.05, 0.5)) if urgent else max(0.1, float(rng.exponential(ref["arrive_days_median"] / 0.69)))
     requested = start - timedelta(days=lead_days)
     accepted_at = requested + timedelta(hours=float(rng.exponential(ref["accept_hours_median"] / 0.69)))
     accepted_at = min(accepted_at, start - timedelta(minutes=5))
     sr = b.next_id("sr")
-    b.emit(
-        fhir.service_request(
-            sr, pid_src, b.role_at(src), src, facility, requested, "refer-up", urgent, v.reason
-        )
-    )
+    b.emit(fhir.service_request(sr, pid_src, b.role_at(src), src, facility, requested, "refer-up", urgent, v.reason))
     s["referral.up.requested"] += 1
     u = rng.random()
     if u < ref["rejection"]:
-        b.emit(
-            fhir.task(
-                "task-" + sr,
-                sr,
-                pid_src,
-                src,
-                facility,
-                "rejected",
-                [("requested", requested), ("rejected", accepted_at)],
-            )
-        )
+        b.emit(fhir.task("task-" + sr, sr, pid_src, src, facility, "rejected", [("requested", requested), ("rejected", accepted_at)]))
         s["referral.up.rejected"] += 1
         return None
     if u < 1.0 - ref["acceptance"]:  # withdrawn before an answer; the person then came alone
-        b.emit(
-            fhir.task(
-                "task-" + sr,
-                sr,
-                pid_src,
-                src,
-                facility,
-                "cancelled",
-                [("requested", requested), ("cancelled", accepted_at)],
-            )
-        )
+        b.emit(fhir.task("task-" + sr, sr, pid_src, src, facility, "cancelled", [("requested", requested), ("cancelled", accepted_at)]))
         s["referral.up.cancelled"] += 1
         return None
     s["referral.up.accepted"] += 1
     s["referral.up.arrived"] += 1
     s["referral.up.completed"] += 1
     s["referral.up.accept_minutes"] += int((accepted_at - requested).total_seconds() // 60)
-    b.emit(
-        fhir.task(
-            "task-" + sr,
-            sr,
-            pid_src,
-            src,
-            facility,
-            "completed",
-            [("requested", requested), ("accepted", accepted_at), ("arrived", start), ("completed", end)],
-        )
-    )
+    b.emit(fhir.task("task-" + sr, sr, pid_src, src, facility, "completed",
+                     [("requested", requested), ("accepted", accepted_at), ("arrived", start), ("completed", end)]))
     # A referral accepted but never attended (no-show) is a separate request with no visit.
     if rng.random() > ref["arrival_given_accepted"]:
         sr2 = b.next_id("sr")
         req2 = requested - timedelta(days=int(rng.integers(5, 30)))
-        b.emit(
-            fhir.service_request(
-                sr2, pid_src, b.role_at(src), src, facility, req2, "refer-up", False, v.reason
-            )
-        )
-        b.emit(
-            fhir.task(
-                "task-" + sr2,
-                sr2,
-                pid_src,
-                src,
-                facility,
-                "failed",
-                [
-                    ("requested", req2),
-                    ("accepted", req2 + timedelta(hours=3)),
-                    ("no-show", req2 + timedelta(days=7)),
-                ],
-            )
-        )
+        b.emit(fhir.service_request(sr2, pid_src, b.role_at(src), src, facility, req2, "refer-up", False, v.reason))
+        b.emit(fhir.task("task-" + sr2, sr2, pid_src, src, facility, "failed",
+                         [("requested", req2), ("accepted", req2 + timedelta(hours=3)), ("no-show", req2 + timedelta(days=7))]))
         s["referral.up.requested"] += 1
         s["referral.up.accepted"] += 1
         s["referral.up.no_show"] += 1
@@ -232,9 +154,7 @@ def _refer_down(b: Any, v: Visit, facility: str, end: datetime, chronic: bool) -
     dst = b.primary_township
     pid = b.record(v.person, facility, "county")
     sr = b.next_id("sr")
-    b.emit(
-        fhir.service_request(sr, pid, b.role_at(facility), facility, dst, end, "refer-down", False, v.reason)
-    )
+    b.emit(fhir.service_request(sr, pid, b.role_at(facility), facility, dst, end, "refer-down", False, v.reason))
     accepted = end + timedelta(hours=float(rng.uniform(1, 4) if chronic else rng.uniform(1, 24)))
     events = [("requested", end), ("accepted", accepted)]
     s["referral.down.requested"] += 1
@@ -256,20 +176,8 @@ def _refer_down(b: Any, v: Visit, facility: str, end: datetime, chronic: bool) -
             events.append(("follow-up", fday))
             s["referral.followup_14d"] += within
             pid_dst = b.record(v.person, dst, "township")
-            b.emit(
-                fhir.encounter(
-                    b.next_id("enc"),
-                    pid_dst,
-                    dst,
-                    fday,
-                    fday + timedelta(minutes=20),
-                    False,
-                    "referral-followup",
-                    v.reason,
-                    b.role_at(dst),
-                    sr,
-                )
-            )
+            b.emit(fhir.encounter(b.next_id("enc"), pid_dst, dst, fday, fday + timedelta(minutes=20), False,
+                                  "referral-followup", v.reason, b.role_at(dst), sr))
             s["visits.outpatient.primary"] += 1
             s["visits.outpatient.referral_followup_unplanned"] += 1
     b.emit(fhir.task("task-" + sr, sr, pid, facility, dst, "completed", events))
@@ -283,17 +191,7 @@ def _followup_obs(b: Any, v: Visit, pid: str, eid: str, when: datetime) -> None:
         sbp, dbp = v.payload["bp"]
         b.emit(fhir.bp_observation(b.next_id("obs"), pid, eid, when, sbp, dbp))
     if "fpg" in v.payload:
-        b.emit(
-            fhir.glucose_observation(
-                b.next_id("obs"),
-                pid,
-                eid,
-                when,
-                v.payload["fpg"],
-                mgmt["fpg_loinc"],
-                mgmt["fpg_loinc_display"],
-            )
-        )
+        b.emit(fhir.glucose_observation(b.next_id("obs"), pid, eid, when, v.payload["fpg"], mgmt["fpg_loinc"], mgmt["fpg_loinc_display"]))
     code, display = v.payload["class"]
     b.emit(fhir.followup_class_observation(b.next_id("obs"), pid, eid, when, code, display))
 
@@ -310,36 +208,12 @@ def _notifiable(b: Any, v: Visit, pid: str, eid: str, diagnosed: datetime) -> No
     hours = float(rng.uniform(limit, limit * 4)) if late else float(rng.uniform(0.1, limit * 0.9))
     reported = diagnosed + timedelta(hours=hours)
     cid = b.next_id("cond")
-    ext = [
-        {"url": fhir.EXT_REPORTED, "valueDateTime": fhir.dt(reported)},
-        {"url": fhir.EXT_NOTIFIABLE_CLASS, "valueCode": d["klass"]},
-    ]
-    b.emit(
-        fhir.condition(
-            cid,
-            pid,
-            d["icd10"],
-            d["name"],
-            onset,
-            diagnosed,
-            encounter=eid,
-            category="encounter-diagnosis",
-            extensions=ext,
-        )
-    )
+    ext = [{"url": fhir.EXT_REPORTED, "valueDateTime": fhir.dt(reported)},
+           {"url": fhir.EXT_NOTIFIABLE_CLASS, "valueCode": d["klass"]}]
+    b.emit(fhir.condition(cid, pid, d["icd10"], d["name"], onset, diagnosed, encounter=eid, category="encounter-diagnosis", extensions=ext))
     s = b.out.stats
     s["notifiable.cases"] += 1
     s["notifiable.late"] += late
     if "outbreak" in v.payload:
         s["notifiable.outbreak_cases"] += 1
-    b.out.cases.append(
-        [
-            cid,
-            d["key"],
-            v.payload.get("outbreak", ""),
-            fhir.dt(onset),
-            fhir.dt(diagnosed),
-            fhir.dt(reported),
-            int(late),
-        ]
-    )
+    b.out.cases.append([cid, d["key"], v.payload.get("outbreak", ""), fhir.dt(onset), fhir.dt(diagnosed), fhir.dt(reported), int(late)])

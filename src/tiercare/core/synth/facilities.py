@@ -18,18 +18,11 @@ from tiercare.core.synth.region import County, Facility, Region, Staff, build_ge
 from tiercare.core.synth.rng import Rng
 
 _KIND_NAMES = {"general": "人民医院", "tcm": "中医院", "mch": "妇幼保健院"}
-_TITLES = {
-    "resident": "住院医师",
-    "attending": "主治医师",
-    "associate_chief": "副主任医师",
-    "chief": "主任医师",
-}
+_TITLES = {"resident": "住院医师", "attending": "主治医师", "associate_chief": "副主任医师", "chief": "主任医师"}
 _NURSE_TITLES = ("护士", "护师", "主管护师", "副主任护师")
 
 
-def _facilities(
-    params: Params, city_name: str, counties: tuple[County, ...], residents: int
-) -> dict[str, Facility]:
+def _facilities(params: Params, city_name: str, counties: tuple[County, ...], residents: int) -> dict[str, Facility]:
     fac = params.section("facilities")
     dep = params.section("departments")
     beds = fac["beds_per_1000"]
@@ -39,131 +32,38 @@ def _facilities(
         out[f.id] = f
 
     district = counties[0]
-    n_city = max(
-        1, min(len(fac["city_tertiary_names"]), round(residents / 1e6 * fac["city_tertiary_per_million"]))
-    )
+    n_city = max(1, min(len(fac["city_tertiary_names"]), round(residents / 1e6 * fac["city_tertiary_per_million"])))
     city_beds = int(round(residents * beds["city"] / 1000 / n_city))
     for i in range(n_city):
         fid = f"h-{district.code}-t{i + 1}"
-        add(
-            Facility(
-                fid,
-                fac["city_tertiary_names"][i],
-                "city",
-                "tertiary",
-                district.code,
-                district.townships[0].code,
-                "",
-                district.lat + 0.01 * i,
-                district.lon - 0.01 * i,
-                max(city_beds, 20),
-                tuple(dep["city"]),
-                "",
-                "",
-            )
-        )
-    add(
-        Facility(
-            f"cdc-{district.code[:4]}",
-            city_name + "疾病预防控制中心",
-            "public-health",
-            "cdc",
-            district.code,
-            "",
-            "",
-            district.lat,
-            district.lon + 0.02,
-            0,
-            (),
-            "",
-            "",
-        )
-    )
+        add(Facility(fid, fac["city_tertiary_names"][i], "city", "tertiary", district.code, district.townships[0].code, "",
+                     district.lat + 0.01 * i, district.lon - 0.01 * i, max(city_beds, 20), tuple(dep["city"]), "", ""))
+    add(Facility(f"cdc-{district.code[:4]}", city_name + "疾病预防控制中心", "public-health", "cdc", district.code, "", "",
+                 district.lat, district.lon + 0.02, 0, (), "", ""))
     for c in counties:
         cpop = sum(v.residents for t in c.townships for v in t.villages)
         lead = f"h-{c.code}-general"
         cbeds = int(round(cpop * beds["county"] / 1000))
         for kind, share in (("general", 0.6), ("tcm", 0.25), ("mch", 0.15)):
-            add(
-                Facility(
-                    f"h-{c.code}-{kind}",
-                    c.name + _KIND_NAMES[kind],
-                    "county",
-                    kind,
-                    c.code,
-                    c.townships[0].code,
-                    "",
-                    c.lat + (0.004 if kind == "tcm" else 0.0),
-                    c.lon + (0.004 if kind == "mch" else 0.0),
-                    max(10, int(cbeds * share)),
-                    tuple(dep[kind]),
-                    lead,
-                    "",
-                )
-            )
-        add(
-            Facility(
-                f"cdc-{c.code}",
-                c.name + "疾病预防控制中心",
-                "public-health",
-                "cdc",
-                c.code,
-                "",
-                "",
-                c.lat - 0.004,
-                c.lon,
-                0,
-                (),
-                "",
-                f"cdc-{district.code[:4]}",
-            )
-        )
+            add(Facility(f"h-{c.code}-{kind}", c.name + _KIND_NAMES[kind], "county", kind, c.code, c.townships[0].code, "",
+                         c.lat + (0.004 if kind == "tcm" else 0.0), c.lon + (0.004 if kind == "mch" else 0.0),
+                         max(10, int(cbeds * share)), tuple(dep[kind]), lead, ""))
+        add(Facility(f"cdc-{c.code}", c.name + "疾病预防控制中心", "public-health", "cdc", c.code, "", "",
+                     c.lat - 0.004, c.lon, 0, (), "", f"cdc-{district.code[:4]}"))
         for t in c.townships:
             tpop = sum(v.residents for v in t.villages)
             tid = f"f-{t.code}"
             tname = t.name + ("社区卫生服务中心" if t.urban else "卫生院")
-            add(
-                Facility(
-                    tid,
-                    tname,
-                    "township",
-                    "chc" if t.urban else "thc",
-                    c.code,
-                    t.code,
-                    "",
-                    t.lat,
-                    t.lon,
-                    int(round(tpop * beds["township"] / 1000)),
-                    tuple(dep["township"]),
-                    lead,
-                    lead,
-                )
-            )
+            add(Facility(tid, tname, "township", "chc" if t.urban else "thc", c.code, t.code, "", t.lat, t.lon,
+                         int(round(tpop * beds["township"] / 1000)), tuple(dep["township"]), lead, lead))
             for v in t.villages:
                 vname = v.name + ("社区卫生服务站" if v.urban else "卫生室")
-                add(
-                    Facility(
-                        f"f-{v.code}",
-                        vname,
-                        "village",
-                        "chs_station" if v.urban else "village_clinic",
-                        c.code,
-                        t.code,
-                        v.code,
-                        v.lat,
-                        v.lon,
-                        0,
-                        tuple(dep["village"]),
-                        lead,
-                        tid,
-                    )
-                )
+                add(Facility(f"f-{v.code}", vname, "village", "chs_station" if v.urban else "village_clinic", c.code, t.code,
+                             v.code, v.lat, v.lon, 0, tuple(dep["village"]), lead, tid))
     return out
 
 
-def _staff(
-    params: Params, facilities: dict[str, Facility], residents: int, names: NameModel, seed: int
-) -> list[Staff]:
+def _staff(params: Params, facilities: dict[str, Facility], residents: int, names: NameModel, seed: int) -> list[Staff]:
     st = params.section("staff")
     rng = Rng(seed, 2)
     by_tier: dict[str, list[Facility]] = {}

@@ -36,15 +36,7 @@ SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
-META = {
-    "tag": [
-        {
-            "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
-            "code": "HTEST",
-            "display": "test health data",
-        }
-    ]
-}
+META = {"tag": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST", "display": "test health data"}]}
 
 
 def dt(value: datetime) -> str:
@@ -75,9 +67,7 @@ def concept(system: str, code: str, display: str | None = None) -> dict[str, Any
 
 def organization(f: Any, division_name: str) -> dict[str, Any]:
     org: dict[str, Any] = {
-        "resourceType": "Organization",
-        "id": f.id,
-        "meta": META,
+        "resourceType": "Organization", "id": f.id, "meta": META,
         "identifier": [{"system": SYS_FACILITY, "value": f.id}],
         "active": True,
         "type": [concept(CS_TIER, f.tier), concept(CS_FACILITY_KIND, f.kind)],
@@ -93,14 +83,9 @@ def organization(f: Any, division_name: str) -> dict[str, Any]:
 
 def location(f: Any, beds: int, departments: tuple[str, ...]) -> dict[str, Any]:
     return {
-        "resourceType": "Location",
-        "id": f"loc-{f.id}",
-        "meta": META,
-        "status": "active",
-        "name": f.name,
-        "description": f"beds {beds}; departments: {'、'.join(departments)}"
-        if departments
-        else f"beds {beds}",
+        "resourceType": "Location", "id": f"loc-{f.id}", "meta": META,
+        "status": "active", "name": f.name,
+        "description": f"beds {beds}; departments: {'、'.join(departments)}" if departments else f"beds {beds}",
         "position": {"longitude": f.lon, "latitude": f.lat},
         "managingOrganization": ref("Organization", f.id),
     }
@@ -108,9 +93,7 @@ def location(f: Any, beds: int, departments: tuple[str, ...]) -> dict[str, Any]:
 
 def practitioner(s: Any) -> dict[str, Any]:
     return {
-        "resourceType": "Practitioner",
-        "id": s.id,
-        "meta": META,
+        "resourceType": "Practitioner", "id": s.id, "meta": META,
         "identifier": [{"system": SYS_STAFF, "value": s.id}],
         "active": True,
         "name": [{"text": s.name}],
@@ -121,9 +104,7 @@ def practitioner(s: Any) -> dict[str, Any]:
 
 def practitioner_role(s: Any) -> dict[str, Any]:
     return {
-        "resourceType": "PractitionerRole",
-        "id": f"role-{s.id}",
-        "meta": META,
+        "resourceType": "PractitionerRole", "id": f"role-{s.id}", "meta": META,
         "active": True,
         "practitioner": ref("Practitioner", s.id),
         "organization": ref("Organization", s.facility),
@@ -134,11 +115,8 @@ def practitioner_role(s: Any) -> dict[str, Any]:
 
 def insurer(city_code: str, city_name: str) -> dict[str, Any]:
     return {
-        "resourceType": "Organization",
-        "id": f"ins-{city_code}",
-        "meta": META,
-        "active": True,
-        "type": [concept("http://terminology.hl7.org/CodeSystem/organization-type", "pay", "Payer")],
+        "resourceType": "Organization", "id": f"ins-{city_code}", "meta": META,
+        "active": True, "type": [concept("http://terminology.hl7.org/CodeSystem/organization-type", "pay", "Payer")],
         "name": city_name + "医疗保障局",
     }
 
@@ -153,19 +131,13 @@ def patient(rid: str, rec: dict[str, Any]) -> dict[str, Any]:
     if rec.get("id_number"):
         sys_ = SYS_LEGACY_ID if len(rec["id_number"]) == 15 else SYS_RESIDENT_ID
         ids.append({"system": sys_, "value": rec["id_number"]})
-    p: dict[str, Any] = {
-        "resourceType": "Patient",
-        "id": rid,
-        "meta": META,
-        "identifier": ids,
-        "active": True,
-    }
+    p: dict[str, Any] = {"resourceType": "Patient", "id": rid, "meta": META, "identifier": ids, "active": True}
     name = rec.get("name")
     if name:
         n: dict[str, Any] = {"use": "official", "text": name}
         if rec.get("family") and not name.endswith(("之子", "之女")):  # a placeholder has no given name
             n["family"] = rec["family"]
-            given = name[len(rec["family"]) :]
+            given = name[len(rec["family"]):]
             if given:
                 n["given"] = [given]
         p["name"] = [n]
@@ -183,13 +155,9 @@ def patient(rid: str, rec: dict[str, Any]) -> dict[str, Any]:
 
 def household_group(hid: str, members: list[str]) -> dict[str, Any]:
     return {
-        "resourceType": "Group",
-        "id": f"hh-{hid}",
-        "meta": META,
+        "resourceType": "Group", "id": f"hh-{hid}", "meta": META,
         "identifier": [{"system": SYS_HOUSEHOLD, "value": hid}],
-        "type": "person",
-        "actual": True,
-        "name": "户",
+        "type": "person", "actual": True, "name": "户",
         "quantity": len(members),
         "member": [{"entity": ref("Patient", m)} for m in members],
     }
@@ -198,10 +166,7 @@ def household_group(hid: str, members: list[str]) -> dict[str, Any]:
 def coverage(rid: str, patient_id: str, scheme: str, payor: str, start: date) -> dict[str, Any]:
     display = {"employee": "职工基本医疗保险", "resident": "城乡居民基本医疗保险"}[scheme]
     return {
-        "resourceType": "Coverage",
-        "id": rid,
-        "meta": META,
-        "status": "active",
+        "resourceType": "Coverage", "id": rid, "meta": META, "status": "active",
         "type": concept(CS_INSURANCE, scheme, display),
         "beneficiary": ref("Patient", patient_id),
         "period": {"start": start.isoformat()},
@@ -209,29 +174,16 @@ def coverage(rid: str, patient_id: str, scheme: str, payor: str, start: date) ->
     }
 
 
-def condition(
-    rid: str,
-    patient_id: str,
-    icd: str,
-    display: str,
-    onset: datetime | date,
-    recorded: datetime,
-    snomed: str | None = None,
-    encounter: str | None = None,
-    category: str = "problem-list-item",
-    extensions: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+def condition(rid: str, patient_id: str, icd: str, display: str, onset: datetime | date, recorded: datetime,
+              snomed: str | None = None, encounter: str | None = None, category: str = "problem-list-item",
+              extensions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     codings = [coding(ICD10, icd, display)]
     if snomed:
         codings.append(coding(SNOMED, snomed))
     c: dict[str, Any] = {
-        "resourceType": "Condition",
-        "id": rid,
-        "meta": META,
+        "resourceType": "Condition", "id": rid, "meta": META,
         "clinicalStatus": concept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
-        "verificationStatus": concept(
-            "http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"
-        ),
+        "verificationStatus": concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"),
         "category": [concept("http://terminology.hl7.org/CodeSystem/condition-category", category)],
         "code": {"coding": codings, "text": display},
         "subject": ref("Patient", patient_id),
@@ -245,27 +197,12 @@ def condition(
     return c
 
 
-def encounter(
-    rid: str,
-    patient_id: str,
-    facility: str,
-    start: datetime,
-    end: datetime,
-    inpatient: bool,
-    kind: str,
-    reason: tuple[str, str] | None,
-    practitioner_role: str | None,
-    based_on: str | None = None,
-    note_text: str | None = None,
-) -> dict[str, Any]:
+def encounter(rid: str, patient_id: str, facility: str, start: datetime, end: datetime, inpatient: bool,
+              kind: str, reason: tuple[str, str] | None, practitioner_role: str | None,
+              based_on: str | None = None, note_text: str | None = None) -> dict[str, Any]:
     e: dict[str, Any] = {
-        "resourceType": "Encounter",
-        "id": rid,
-        "meta": META,
-        "status": "finished",
-        "class": coding(
-            ACT_CODE, "IMP" if inpatient else "AMB", "inpatient encounter" if inpatient else "ambulatory"
-        ),
+        "resourceType": "Encounter", "id": rid, "meta": META, "status": "finished",
+        "class": coding(ACT_CODE, "IMP" if inpatient else "AMB", "inpatient encounter" if inpatient else "ambulatory"),
         "type": [concept(CS_ENCOUNTER_TYPE, kind)],
         "subject": ref("Patient", patient_id),
         "period": {"start": dt(start), "end": dt(end)},
@@ -283,85 +220,51 @@ def encounter(
     return e
 
 
-def bp_observation(
-    rid: str, patient_id: str, encounter_id: str, when: datetime, sbp: int, dbp: int
-) -> dict[str, Any]:
+def bp_observation(rid: str, patient_id: str, encounter_id: str, when: datetime, sbp: int, dbp: int) -> dict[str, Any]:
     """Blood pressure panel, LOINC 85354-9 with systolic 8480-6 and diastolic 8462-4."""
     return {
-        "resourceType": "Observation",
-        "id": rid,
-        "meta": META,
-        "status": "final",
+        "resourceType": "Observation", "id": rid, "meta": META, "status": "final",
         "category": [concept("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")],
         "code": concept(LOINC, "85354-9", "Blood pressure panel with all children optional"),
-        "subject": ref("Patient", patient_id),
-        "encounter": ref("Encounter", encounter_id),
+        "subject": ref("Patient", patient_id), "encounter": ref("Encounter", encounter_id),
         "effectiveDateTime": dt(when),
         "component": [
-            {
-                "code": concept(LOINC, "8480-6", "Systolic blood pressure"),
-                "valueQuantity": {"value": sbp, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"},
-            },
-            {
-                "code": concept(LOINC, "8462-4", "Diastolic blood pressure"),
-                "valueQuantity": {"value": dbp, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"},
-            },
+            {"code": concept(LOINC, "8480-6", "Systolic blood pressure"),
+             "valueQuantity": {"value": sbp, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"}},
+            {"code": concept(LOINC, "8462-4", "Diastolic blood pressure"),
+             "valueQuantity": {"value": dbp, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"}},
         ],
     }
 
 
-def glucose_observation(
-    rid: str, patient_id: str, encounter_id: str, when: datetime, value: float, loinc: str, display: str
-) -> dict[str, Any]:
+def glucose_observation(rid: str, patient_id: str, encounter_id: str, when: datetime, value: float,
+                        loinc: str, display: str) -> dict[str, Any]:
     return {
-        "resourceType": "Observation",
-        "id": rid,
-        "meta": META,
-        "status": "final",
+        "resourceType": "Observation", "id": rid, "meta": META, "status": "final",
         "category": [concept("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")],
         "code": concept(LOINC, loinc, display),
-        "subject": ref("Patient", patient_id),
-        "encounter": ref("Encounter", encounter_id),
+        "subject": ref("Patient", patient_id), "encounter": ref("Encounter", encounter_id),
         "effectiveDateTime": dt(when),
         "valueQuantity": {"value": value, "unit": "mmol/L", "system": UCUM, "code": "mmol/L"},
     }
 
 
-def followup_class_observation(
-    rid: str, patient_id: str, encounter_id: str, when: datetime, code: str, display: str
-) -> dict[str, Any]:
+def followup_class_observation(rid: str, patient_id: str, encounter_id: str, when: datetime, code: str, display: str) -> dict[str, Any]:
     """随访分类 (follow-up class): satisfied / unsatisfied / adverse reaction / complication."""
     return {
-        "resourceType": "Observation",
-        "id": rid,
-        "meta": META,
-        "status": "final",
+        "resourceType": "Observation", "id": rid, "meta": META, "status": "final",
         "category": [concept("http://terminology.hl7.org/CodeSystem/observation-category", "survey")],
         "code": concept(CS_FOLLOWUP, "followup-class", "随访分类"),
-        "subject": ref("Patient", patient_id),
-        "encounter": ref("Encounter", encounter_id),
+        "subject": ref("Patient", patient_id), "encounter": ref("Encounter", encounter_id),
         "effectiveDateTime": dt(when),
         "valueCodeableConcept": concept(CS_FOLLOWUP, code, display),
     }
 
 
-def service_request(
-    rid: str,
-    patient_id: str,
-    requester: str | None,
-    requester_org: str,
-    performer_org: str,
-    when: datetime,
-    direction: str,
-    urgent: bool,
-    reason: tuple[str, str] | None,
-) -> dict[str, Any]:
+def service_request(rid: str, patient_id: str, requester: str | None, requester_org: str, performer_org: str,
+                    when: datetime, direction: str, urgent: bool, reason: tuple[str, str] | None) -> dict[str, Any]:
     sr: dict[str, Any] = {
-        "resourceType": "ServiceRequest",
-        "id": rid,
-        "meta": META,
-        "status": "completed",
-        "intent": "order",
+        "resourceType": "ServiceRequest", "id": rid, "meta": META, "status": "completed", "intent": "order",
         "category": [concept(SNOMED, "3457005", "Patient referral")],
         "code": concept(CS_REFERRAL_EVENT, direction, "上转" if direction == "refer-up" else "下转"),
         "priority": "urgent" if urgent else "routine",
@@ -375,23 +278,12 @@ def service_request(
     return sr
 
 
-def task(
-    rid: str,
-    sr_id: str,
-    patient_id: str,
-    requester_org: str,
-    owner_org: str,
-    status: str,
-    events: list[tuple[str, datetime]],
-) -> dict[str, Any]:
+def task(rid: str, sr_id: str, patient_id: str, requester_org: str, owner_org: str, status: str,
+         events: list[tuple[str, datetime]]) -> dict[str, Any]:
     """The referral workflow (转诊任务): current status plus every transition as a
     timestamped output (type = referral-event code, valueDateTime)."""
     return {
-        "resourceType": "Task",
-        "id": rid,
-        "meta": META,
-        "status": status,
-        "intent": "order",
+        "resourceType": "Task", "id": rid, "meta": META, "status": status, "intent": "order",
         "businessStatus": {"text": events[-1][0]},
         "focus": ref("ServiceRequest", sr_id),
         "for": ref("Patient", patient_id),
@@ -403,29 +295,13 @@ def task(
     }
 
 
-def explanation_of_benefit(
-    rid: str,
-    patient_id: str,
-    coverage_id: str,
-    insurer_id: str,
-    provider: str,
-    start: datetime,
-    end: datetime,
-    inpatient: bool,
-    reason: tuple[str, str],
-    amount: float,
-) -> dict[str, Any]:
+def explanation_of_benefit(rid: str, patient_id: str, coverage_id: str, insurer_id: str, provider: str,
+                           start: datetime, end: datetime, inpatient: bool, reason: tuple[str, str], amount: float) -> dict[str, Any]:
     """An insurance settlement (医保结算) of care outside the region: the only trace such
     care leaves, and the denominator of county retention needs it."""
     return {
-        "resourceType": "ExplanationOfBenefit",
-        "id": rid,
-        "meta": META,
-        "status": "active",
-        "type": concept(
-            "http://terminology.hl7.org/CodeSystem/claim-type",
-            "institutional" if inpatient else "professional",
-        ),
+        "resourceType": "ExplanationOfBenefit", "id": rid, "meta": META, "status": "active",
+        "type": concept("http://terminology.hl7.org/CodeSystem/claim-type", "institutional" if inpatient else "professional"),
         "use": "claim",
         "patient": ref("Patient", patient_id),
         "billablePeriod": {"start": dt(start), "end": dt(end)},
@@ -435,32 +311,17 @@ def explanation_of_benefit(
         "outcome": "complete",
         "diagnosis": [{"sequence": 1, "diagnosisCodeableConcept": concept(ICD10, reason[0], reason[1])}],
         "insurance": [{"focal": True, "coverage": ref("Coverage", coverage_id)}],
-        "item": [
-            {
-                "sequence": 1,
-                "productOrService": concept(ACT_CODE, "IMP" if inpatient else "AMB"),
-                "servicedDate": start.date().isoformat(),
-            }
-        ],
-        "total": [
-            {
-                "category": concept("http://terminology.hl7.org/CodeSystem/adjudication", "submitted"),
-                "amount": {"value": round(amount, 2), "currency": "CNY"},
-            }
-        ],
+        "item": [{"sequence": 1, "productOrService": concept(ACT_CODE, "IMP" if inpatient else "AMB"),
+                  "servicedDate": start.date().isoformat()}],
+        "total": [{"category": concept("http://terminology.hl7.org/CodeSystem/adjudication", "submitted"),
+                   "amount": {"value": round(amount, 2), "currency": "CNY"}}],
     }
 
 
-def care_plan(
-    rid: str, patient_id: str, team_role: str | None, org: str, start: date, end: date, groups: list[str]
-) -> dict[str, Any]:
+def care_plan(rid: str, patient_id: str, team_role: str | None, org: str, start: date, end: date, groups: list[str]) -> dict[str, Any]:
     """家庭医生签约 (family-doctor contract) as a CarePlan with the key groups it serves."""
     cp: dict[str, Any] = {
-        "resourceType": "CarePlan",
-        "id": rid,
-        "meta": META,
-        "status": "active",
-        "intent": "plan",
+        "resourceType": "CarePlan", "id": rid, "meta": META, "status": "active", "intent": "plan",
         "category": [concept(CS_CARE_PLAN, "family-doctor-contract", "家庭医生签约服务")],
         "subject": ref("Patient", patient_id),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
@@ -471,17 +332,10 @@ def care_plan(
     return cp
 
 
-def immunization(
-    rid: str, patient_id: str, vaccine: str, when: datetime, facility: str, encounter_id: str
-) -> dict[str, Any]:
+def immunization(rid: str, patient_id: str, vaccine: str, when: datetime, facility: str, encounter_id: str) -> dict[str, Any]:
     return {
-        "resourceType": "Immunization",
-        "id": rid,
-        "meta": META,
-        "status": "completed",
+        "resourceType": "Immunization", "id": rid, "meta": META, "status": "completed",
         "vaccineCode": concept(CS_VACCINE, vaccine),
-        "patient": ref("Patient", patient_id),
-        "encounter": ref("Encounter", encounter_id),
-        "occurrenceDateTime": dt(when),
-        "performer": [{"actor": ref("Organization", facility)}],
+        "patient": ref("Patient", patient_id), "encounter": ref("Encounter", encounter_id),
+        "occurrenceDateTime": dt(when), "performer": [{"actor": ref("Organization", facility)}],
     }

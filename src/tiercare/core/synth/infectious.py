@@ -64,11 +64,7 @@ def plan_outbreaks(region: Region, params: Any, seed: int, n_days: int) -> list[
                 per_gen = rng.multinomial(size, shape / shape.sum())
                 days_list: list[int] = []
                 for k, m in enumerate(per_gen):
-                    days_list += (
-                        first
-                        + k * ob["propagated_generation_days"]
-                        + rng.integers(0, ob["propagated_generation_days"], size=int(m))
-                    ).tolist()
+                    days_list += (first + k * ob["propagated_generation_days"] + rng.integers(0, ob["propagated_generation_days"], size=int(m))).tolist()
                 pops = np.asarray([v.residents for v in town.villages], dtype=float)
                 which = rng.choice(len(town.villages), size=len(days_list), p=pops / pops.sum())
                 cases = {}
@@ -80,18 +76,8 @@ def plan_outbreaks(region: Region, params: Any, seed: int, n_days: int) -> list[
             all_days = [d for m in cases.values() for d in m]
             if not all_days:
                 continue
-            out.append(
-                Outbreak(
-                    f"ob-{county.code}-{len(out) + 1}",
-                    disease,
-                    kind,
-                    county.code,
-                    area,
-                    min(all_days),
-                    max(all_days),
-                    cases,
-                )
-            )
+            out.append(Outbreak(f"ob-{county.code}-{len(out) + 1}", disease, kind, county.code, area,
+                                min(all_days), max(all_days), cases))
     return out
 
 
@@ -110,16 +96,8 @@ def disease_active(d: dict[str, Any], day: date) -> bool:
     return (vf is None or day.isoformat() >= vf) and (vt is None or day.isoformat() < vt)
 
 
-def daily_cases(
-    rng: Rng,
-    cal: Calendar,
-    n_eligible: int,
-    per_100k_year: float,
-    peak_day: float,
-    amplitude: float,
-    school_age: bool,
-    school_factor: float,
-) -> np.ndarray:
+def daily_cases(rng: Rng, cal: Calendar, n_eligible: int, per_100k_year: float,
+                peak_day: float, amplitude: float, school_age: bool, school_factor: float) -> np.ndarray:
     """Baseline case counts per day for one village and one disease or syndrome."""
     base = n_eligible * per_100k_year / 1e5 / 365.0
     mu = base * seasonal(cal.doy, peak_day, amplitude) * cal.visit_weight

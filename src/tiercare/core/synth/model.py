@@ -26,9 +26,7 @@ def make_context(params: Params, residents: int, years: int, seed: int) -> Conte
     n_days = (end - start).days
     region = build_region(params, residents, seed)
     calendar = Calendar(start, n_days, params)
-    return Context(
-        params, region, calendar, start, n_days, seed, plan_outbreaks(region, params, seed, n_days)
-    )
+    return Context(params, region, calendar, start, n_days, seed, plan_outbreaks(region, params, seed, n_days))
 
 
 def work_units(region: Region) -> list[tuple[int, int]]:
@@ -64,25 +62,9 @@ def division_rows(region: Region) -> Iterator[list[Any]]:
         pop = sum(v.residents for t in c.townships for v in t.villages)
         yield [c.code, "district" if c.district else "county", c.name, region.city_code, c.lat, c.lon, pop]
         for t in c.townships:
-            yield [
-                t.code,
-                "street" if t.urban else "township",
-                t.name,
-                c.code,
-                t.lat,
-                t.lon,
-                sum(v.residents for v in t.villages),
-            ]
+            yield [t.code, "street" if t.urban else "township", t.name, c.code, t.lat, t.lon, sum(v.residents for v in t.villages)]
             for v in t.villages:
-                yield [
-                    v.code,
-                    "community" if v.urban else "village",
-                    v.name,
-                    t.code,
-                    v.lat,
-                    v.lon,
-                    v.residents,
-                ]
+                yield [v.code, "community" if v.urban else "village", v.name, t.code, v.lat, v.lon, v.residents]
 
 
 def distance_rows(region: Region) -> Iterator[list[Any]]:
@@ -94,14 +76,7 @@ def distance_rows(region: Region) -> Iterator[list[Any]]:
             centre = region.facilities[region.township_centre[t.code]]
             for v in t.villages:
                 clinic = region.facilities[region.village_clinic[v.code]]
-                yield [
-                    v.code,
-                    clinic.id,
-                    round(distance_km(v.lat, v.lon, clinic.lat, clinic.lon), 2),
-                    centre.id,
-                    round(distance_km(v.lat, v.lon, centre.lat, centre.lon), 2),
-                    hosp.id,
-                    round(distance_km(v.lat, v.lon, hosp.lat, hosp.lon), 2),
-                    city.id,
-                    round(distance_km(v.lat, v.lon, city.lat, city.lon), 2),
-                ]
+                yield [v.code, clinic.id, round(distance_km(v.lat, v.lon, clinic.lat, clinic.lon), 2),
+                       centre.id, round(distance_km(v.lat, v.lon, centre.lat, centre.lon), 2),
+                       hosp.id, round(distance_km(v.lat, v.lon, hosp.lat, hosp.lon), 2),
+                       city.id, round(distance_km(v.lat, v.lon, city.lat, city.lon), 2)]

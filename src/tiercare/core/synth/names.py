@@ -52,10 +52,7 @@ class NameModel:
                 (False, True): tuple(names["female_young"]),
             },
             chars={True: tuple(names["male_chars"]), False: tuple(names["female_chars"])},
-            minority_given={
-                True: tuple(names["minority_given_male"]),
-                False: tuple(names["minority_given_female"]),
-            },
+            minority_given={True: tuple(names["minority_given_male"]), False: tuple(names["minority_given_female"])},
             minority_father=tuple(names["minority_father"]),
         )
 
@@ -85,8 +82,4 @@ class NameModel:
 
     def minority(self, rng: Rng, male: bool) -> str:
         g = self.minority_given[male]
-        return (
-            g[int(rng.integers(len(g)))]
-            + MIDDLE_DOT
-            + self.minority_father[int(rng.integers(len(self.minority_father)))]
-        )
+        return g[int(rng.integers(len(g)))] + MIDDLE_DOT + self.minority_father[int(rng.integers(len(self.minority_father)))]

@@ -70,25 +70,12 @@ def _share(raw: dict[str, Any], path: str) -> None:
 
 
 _SHARES = (
-    "population.age_group_share",
-    "population.male_share",
-    "care.county_retention_target",
-    "care.primary_share_target",
-    "care.city_share_of_out_of_county",
-    "care.village_share_of_primary",
-    "management.standard_share",
-    "management.bp_controlled_share",
-    "management.fpg_controlled_share",
-    "contracts.general",
-    "contracts.elderly_65",
-    "contracts.hypertension",
-    "contracts.diabetes",
-    "referral.acceptance",
-    "referral.followup_14d",
-    "registration.error_rate_village",
-    "registration.error_rate_city",
-    "infectious.late_report_share",
-    "region.district_share",
+    "population.age_group_share", "population.male_share", "care.county_retention_target",
+    "care.primary_share_target", "care.city_share_of_out_of_county", "care.village_share_of_primary",
+    "management.standard_share", "management.bp_controlled_share", "management.fpg_controlled_share",
+    "contracts.general", "contracts.elderly_65", "contracts.hypertension", "contracts.diabetes",
+    "referral.acceptance", "referral.followup_14d", "registration.error_rate_village",
+    "registration.error_rate_city", "infectious.late_report_share", "region.district_share",
 )
 
 

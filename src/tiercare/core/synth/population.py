@@ -21,30 +21,7 @@ from tiercare.core.synth.names import NameModel
 from tiercare.core.synth.region import County, Township, Village
 from tiercare.core.synth.rng import Rng
 
-_PHONE_PREFIXES = (
-    130,
-    131,
-    132,
-    135,
-    136,
-    137,
-    138,
-    139,
-    150,
-    151,
-    152,
-    157,
-    158,
-    159,
-    177,
-    180,
-    181,
-    186,
-    187,
-    188,
-    189,
-    199,
-)
+_PHONE_PREFIXES = (130, 131, 132, 135, 136, 137, 138, 139, 150, 151, 152, 157, 158, 159, 177, 180, 181, 186, 187, 188, 189, 199)
 
 
 @dataclass(slots=True)
@@ -112,9 +89,7 @@ def _band(value: int, starts: list[int]) -> int:
     return i
 
 
-def _households(
-    rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _households(rng: Rng, pop: dict[str, Any], ages: np.ndarray, male: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Assign every person to a household; returns (household index, head flag, parent index)."""
     n = len(ages)
     hh = np.full(n, -1)
@@ -142,9 +117,7 @@ def _households(
     joiners = []
     for i in adults.tolist():
         a = int(ages[i])
-        if (a < 30 and rng.random() < pop["young_adult_with_parents"]) or (
-            a >= 70 and rng.random() < pop["elder_with_children"]
-        ):
+        if (a < 30 and rng.random() < pop["young_adult_with_parents"]) or (a >= 70 and rng.random() < pop["elder_with_children"]):
             joiners.append(i)
         else:
             hh[i] = n_hh
@@ -196,10 +169,7 @@ def generate_residents(
     hh, head, parent = _households(rng, pop, ages, male)
     # Household surname: the head's (husband's) surname; children take their father's.
     hh_surname = names.surname_draw(rng, int(hh.max()) + 1)
-    hh_phone = [
-        f"{_PHONE_PREFIXES[int(rng.integers(len(_PHONE_PREFIXES)))]:03d}{int(rng.integers(10**8)):08d}"
-        for _ in range(len(hh_surname))
-    ]
+    hh_phone = [f"{_PHONE_PREFIXES[int(rng.integers(len(_PHONE_PREFIXES)))]:03d}{int(rng.integers(10**8)):08d}" for _ in range(len(hh_surname))]
     away = np.zeros(n, dtype=bool)
     away[rng.permutation(n)[:n_away]] = True
     migrant = (rng.random(n) < reg["resident_not_registered_share"]) & ~away
@@ -220,15 +190,9 @@ def generate_residents(
             else:  # a wife keeps her own surname
                 surname = names.surname_draw(rng, 1)[0]
             name = surname + names.given(rng, m, birth.year)
-        region_code = (
-            county.foreign_codes[int(rng.integers(len(county.foreign_codes)))] if migrant[i] else county.code
-        )
+        region_code = county.foreign_codes[int(rng.integers(len(county.foreign_codes)))] if migrant[i] else county.code
         id_number = ids.next(region_code, birth, m)
-        if (
-            a >= 18
-            and rng.random() < pop["phone_share_adult"]
-            and not (rng.random() < pop["household_phone_shared"])
-        ):
+        if a >= 18 and rng.random() < pop["phone_share_adult"] and not (rng.random() < pop["household_phone_shared"]):
             phone = f"{_PHONE_PREFIXES[int(rng.integers(len(_PHONE_PREFIXES)))]:03d}{int(rng.integers(10**8)):08d}"
         else:
             phone = hh_phone[h]  # children and some adults give the household's number
@@ -241,25 +205,11 @@ def generate_residents(
             ins = "employee" if rng.random() < pop["employee_insurance_share_retired"] else "resident"
         else:
             ins = "resident"
-        out.append(
-            Person(
-                pid=f"{village.code}-{i + 1:05d}",
-                household=f"{village.code}-h{h + 1:05d}",
-                village=village.code,
-                name=name,
-                surname=surname,
-                male=m,
-                birth=birth,
-                id_number=id_number,
-                phone=phone,
-                insurance=ins,
-                registered=not migrant[i],
-                resident=not away[i],
-                minority=minority,
-                age=a,
-                guardian=int(parent[i]),
-            )
-        )
+        out.append(Person(
+            pid=f"{village.code}-{i + 1:05d}", household=f"{village.code}-h{h + 1:05d}", village=village.code,
+            name=name, surname=surname, male=m, birth=birth, id_number=id_number, phone=phone, insurance=ins,
+            registered=not migrant[i], resident=not away[i], minority=minority, age=a, guardian=int(parent[i]),
+        ))
     # Twins (双胞胎): a share of children get a same-birthday sibling in the household.
     for i, p in enumerate(out):
         if p.age < 18 and p.guardian >= 0 and rng.random() < pop["twin_rate"]:

@@ -17,12 +17,7 @@ from tiercare.core.synth.names import MIDDLE_DOT
 from tiercare.core.synth.population import Person
 from tiercare.core.synth.rng import Rng
 
-_TIER_RATE = {
-    "village": "error_rate_village",
-    "township": "error_rate_township",
-    "county": "error_rate_county",
-    "city": "error_rate_city",
-}
+_TIER_RATE = {"village": "error_rate_village", "township": "error_rate_township", "county": "error_rate_county", "city": "error_rate_city"}
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +31,7 @@ def _pinyin(name: str, family: str) -> str:
     from pypinyin import lazy_pinyin
 
     fam = "".join(lazy_pinyin(family)).capitalize() if family else ""
-    given = "".join(lazy_pinyin(name[len(family) :])).capitalize()
+    given = "".join(lazy_pinyin(name[len(family):])).capitalize()
     return f"{fam} {given}".strip()
 
 
@@ -46,7 +41,7 @@ def _swap_char(rng: Rng, name: str, table: dict[str, list[str]]) -> str | None:
         return None
     i = spots[int(rng.integers(len(spots)))]
     alts = table[name[i]]
-    return name[:i] + alts[int(rng.integers(len(alts)))] + name[i + 1 :]
+    return name[:i] + alts[int(rng.integers(len(alts)))] + name[i + 1:]
 
 
 def _id_typo(rng: Rng, idn: str) -> str:
@@ -94,35 +89,16 @@ class RecordMaker:
                 ok.append(True)
         return ok
 
-    def make(
-        self,
-        rng: Rng,
-        p: Person,
-        tier: str,
-        facility: str,
-        mrn: str,
-        county: str,
-        address: str,
-        guardian: Person | None,
-        ref_date: date,
-    ) -> tuple[dict[str, Any], list[str]]:
+    def make(self, rng: Rng, p: Person, tier: str, facility: str, mrn: str, county: str,
+             address: str, guardian: Person | None, ref_date: date) -> tuple[dict[str, Any], list[str]]:
         rec: dict[str, Any] = {
-            "facility": facility,
-            "mrn": mrn,
-            "name": p.name,
-            "family": p.surname,
-            "gender": "male" if p.male else "female",
-            "birth": p.birth.isoformat(),
-            "id_number": p.id_number,
-            "phone": p.phone,
-            "address": address,
-            "county": county,
+            "facility": facility, "mrn": mrn, "name": p.name, "family": p.surname,
+            "gender": "male" if p.male else "female", "birth": p.birth.isoformat(),
+            "id_number": p.id_number, "phone": p.phone, "address": address, "county": county,
         }
         errors: list[str] = []
         rate = self.reg[_TIER_RATE.get(tier, "error_rate_county")]
-        missing_id = (
-            self.reg["missing_id_share_village"] if tier == "village" else self.reg["missing_id_share_other"]
-        )
+        missing_id = self.reg["missing_id_share_village"] if tier == "village" else self.reg["missing_id_share_other"]
         if rng.random() < missing_id:
             rec["id_number"] = None
             errors.append("missing_id")
@@ -156,7 +132,7 @@ class RecordMaker:
             i = int(rng.integers(len(fam), len(name))) if len(name) > len(fam) else 0
             if name[i] == MIDDLE_DOT:
                 return False
-            rec["name"] = name[:i] + self.chars[int(rng.integers(len(self.chars)))] + name[i + 1 :]
+            rec["name"] = name[:i] + self.chars[int(rng.integers(len(self.chars)))] + name[i + 1:]
             return bool(rec["name"] != name)
         if kind in ("homophone", "shape_alike"):
             new = _swap_char(rng, name, self.homophones if kind == "homophone" else self.shapes)
@@ -220,6 +196,6 @@ class RecordMaker:
             if not rec["phone"]:
                 return False
             i = int(rng.integers(3, 11))
-            rec["phone"] = rec["phone"][:i] + str((int(rec["phone"][i]) + 1) % 10) + rec["phone"][i + 1 :]
+            rec["phone"] = rec["phone"][:i] + str((int(rec["phone"][i]) + 1) % 10) + rec["phone"][i + 1:]
             return True
         raise ValueError(kind)

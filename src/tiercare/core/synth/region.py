@@ -184,15 +184,7 @@ def build_geography(params: Params, residents: int, seed: int) -> tuple[str, tup
     parts = reg["name_parts"]
     namer = _Namer(rng, parts["first"], parts["second"])
     city6 = reg["province_code"] + reg["city_code"]
-    n_counties = int(
-        min(
-            reg["max_counties"],
-            max(
-                reg["min_counties"],
-                round(residents * (1 - reg["district_share"]) / reg["residents_per_county"]),
-            ),
-        )
-    )
+    n_counties = int(min(reg["max_counties"], max(reg["min_counties"], round(residents * (1 - reg["district_share"]) / reg["residents_per_county"]))))
     district_pop = int(round(residents * reg["district_share"]))
     county_pops = _split(rng, residents - district_pop, n_counties)
     counties: list[County] = []
@@ -203,9 +195,7 @@ def build_geography(params: Params, residents: int, seed: int) -> tuple[str, tup
         angle = 2 * math.pi * ci / (n_counties + 1)
         dist = 0.0 if district else 35.0 + 15.0 * float(rng.random())
         clat = reg["center_lat"] + dist * math.cos(angle) / 111.0
-        clon = reg["center_lon"] + dist * math.sin(angle) / (
-            111.0 * math.cos(math.radians(reg["center_lat"]))
-        )
+        clon = reg["center_lon"] + dist * math.sin(angle) / (111.0 * math.cos(math.radians(reg["center_lat"])))
         cname = namer.next() + (parts["district_suffix"] if district else parts["county_suffix"])
         n_town = max(int(reg["min_townships"]), round(pop / reg["residents_per_township"]))
         town_pops = _split(rng, pop, n_town)
@@ -235,7 +225,5 @@ def build_geography(params: Params, residents: int, seed: int) -> tuple[str, tup
         # Birthplace codes outside the region, distinct per county so that ID numbers stay
         # unique (GB/T 2260 structure; prefectures 80+ of a neighbouring province are unused).
         foreign = tuple(f"36{80 + ci:02d}{21 + k:02d}" for k in range(3))
-        counties.append(
-            County(code, cname, district, round(clat, 5), round(clon, 5), tuple(townships), foreign)
-        )
+        counties.append(County(code, cname, district, round(clat, 5), round(clon, 5), tuple(townships), foreign))
     return reg["city_name"], tuple(counties)
