@@ -42,17 +42,33 @@ def surveillance_routes(container: Container) -> list[Route]:
 
     async def diseases(request: Request) -> Response:
         today = dt.date.today()
-        return JSONResponse([{"key": d.key, "name_zh": d.name_zh, "name_en": d.name_en, "class": d.klass,
-                              "icd10": list(d.icd10), "report_limit_hours": catalogue.report_limit_hours(d, today),
-                              "detector": catalogue.profile_for(d, today).method} for d in catalogue.on(today)])
+        return JSONResponse(
+            [
+                {
+                    "key": d.key,
+                    "name_zh": d.name_zh,
+                    "name_en": d.name_en,
+                    "class": d.klass,
+                    "icd10": list(d.icd10),
+                    "report_limit_hours": catalogue.report_limit_hours(d, today),
+                    "detector": catalogue.profile_for(d, today).method,
+                }
+                for d in catalogue.on(today)
+            ]
+        )
 
     async def signals(request: Request) -> Response:
         q = request.query_params
         limit = q.get("limit", "100")
         if not limit.isdigit():
             raise InvalidInput("limit must be a whole number")
-        rows = await run_in_threadpool(store.list_signals, state=q.get("state"), disease=q.get("disease"),
-                                       area=q.get("area"), limit=int(limit))
+        rows = await run_in_threadpool(
+            store.list_signals,
+            state=q.get("state"),
+            disease=q.get("disease"),
+            area=q.get("area"),
+            limit=int(limit),
+        )
         return JSONResponse(rows)
 
     async def signal(request: Request) -> Response:
@@ -66,17 +82,23 @@ def surveillance_routes(container: Container) -> list[Route]:
         try:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
-            raise InvalidInput("the body must be JSON: {\"action\": ..., \"note\": ...}") from None
+            raise InvalidInput('the body must be JSON: {"action": ..., "note": ...}') from None
         if not isinstance(body, dict) or not isinstance(body.get("action"), str):
             raise InvalidInput("the body needs an 'action' string")
         note = body.get("note", "")
         if not isinstance(note, str):
             raise InvalidInput("'note' must be a string")
         actor = request.scope.get("tiercare.actor", "unknown")
-        case = await run_in_threadpool(svc.take_step, store, sid, body["action"], by=actor,
-                                       now=dt.datetime.now(dt.UTC), note=note)
-        return JSONResponse({"id": sid, "state": case.state.value,
-                             "allowed_actions": [a.value for a in allowed_actions(case.state)]})
+        case = await run_in_threadpool(
+            svc.take_step, store, sid, body["action"], by=actor, now=dt.datetime.now(dt.UTC), note=note
+        )
+        return JSONResponse(
+            {
+                "id": sid,
+                "state": case.state.value,
+                "allowed_actions": [a.value for a in allowed_actions(case.state)],
+            }
+        )
 
     async def timeliness(request: Request) -> Response:
         q = request.query_params

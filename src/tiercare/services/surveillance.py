@@ -31,8 +31,9 @@ LEVEL_DIGITS = {"city": 4, "county": 6, "township": 9}
 class SurveillanceStore(Protocol):
     """Port: case counts from the shared record, and the signal tables."""
 
-    def case_counts(self, catalogue: Catalogue, start: dt.date, end: dt.date, basis: Basis,
-                    digits: int) -> list[CaseCount]: ...
+    def case_counts(
+        self, catalogue: Catalogue, start: dt.date, end: dt.date, basis: Basis, digits: int
+    ) -> list[CaseCount]: ...
 
     def reported_cases(self, catalogue: Catalogue, start: dt.date, end: dt.date) -> list[ReportedCase]: ...
 
@@ -53,15 +54,28 @@ class RunReport:
     new_signals: int
 
 
-def run_day(store: SurveillanceStore, catalogue: Catalogue, day: dt.date, *, basis: Basis = "onset",
-            level: Level = "county") -> RunReport:
+def run_day(
+    store: SurveillanceStore,
+    catalogue: Catalogue,
+    day: dt.date,
+    *,
+    basis: Basis = "onset",
+    level: Level = "county",
+) -> RunReport:
     """Detect on every disease x area series for ``day``; store the alarms as signals.
     Running the same day again adds no duplicate (the store's unique key)."""
     return run_days(store, catalogue, day, day, basis=basis, level=level)[0]
 
 
-def run_days(store: SurveillanceStore, catalogue: Catalogue, first: dt.date, last: dt.date, *,
-             basis: Basis = "onset", level: Level = "county") -> list[RunReport]:
+def run_days(
+    store: SurveillanceStore,
+    catalogue: Catalogue,
+    first: dt.date,
+    last: dt.date,
+    *,
+    basis: Basis = "onset",
+    level: Level = "county",
+) -> list[RunReport]:
     """Judge every day from ``first`` to ``last`` as the daily run would have (a backfill,
     e.g. after loading historic data): the cases are read once, each day sees only its
     own window."""
@@ -87,8 +101,9 @@ def run_days(store: SurveillanceStore, catalogue: Catalogue, first: dt.date, las
     return reports
 
 
-def take_step(store: SurveillanceStore, signal_id: int, action: str, *, by: str, now: dt.datetime,
-              note: str = "") -> workflow.SignalCase:
+def take_step(
+    store: SurveillanceStore, signal_id: int, action: str, *, by: str, now: dt.datetime, note: str = ""
+) -> workflow.SignalCase:
     """One verification step (核实步骤) on a signal, by ``by`` at ``now``."""
     try:
         act = workflow.SignalAction(action)
@@ -101,7 +116,9 @@ def take_step(store: SurveillanceStore, signal_id: int, action: str, *, by: str,
     return after
 
 
-def timeliness(store: SurveillanceStore, catalogue: Catalogue, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def timeliness(
+    store: SurveillanceStore, catalogue: Catalogue, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
     """报告及时率 between ``start`` and ``end`` (diagnosis dates, inclusive)."""
     if end < start:
         raise InvalidInput("the period ends before it starts")

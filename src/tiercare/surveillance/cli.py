@@ -140,11 +140,15 @@ def detect(
     click.echo(f"{n} alarm(s) from {method} on {series.n_series} series", err=True)
 
 
-EVALUATED: dict[str, tuple[str, dict[str, Any]]] = {
-    "farrington_1996": ("farrington", {}),
-    "flexible_r_default": ("farrington_flexible", {}),
-    "noufaily_2013": ("farrington_flexible", {}),  # filled with NOUFAILY_2013 below
-}
+def _evaluate_chunk(
+    numbers: list[int], reps: int, seed: int, k_current: float, k_past: float, alphas: list[float]
+) -> list[Any]:
+    """One worker's share of the weekly evaluation (module level, so processes can run it)."""
+    from tiercare.core.surveillance import weekly_evaluation as we
+
+    methods, _ = we.config()
+    counts, current, rows = we.simulate_scenarios(numbers, reps, seed, k_current=k_current, k_past=k_past)
+    return we.evaluate(counts, current, rows, methods, alphas)
 
 
 @surveillance.command("evaluate")
@@ -157,44 +161,92 @@ EVALUATED: dict[str, tuple[str, dict[str, Any]]] = {
     "--k-past", type=float, default=5.0, show_default=True, help="Past outbreak size, in baseline SDs."
 )
 @click.option("--seed", type=int, default=2013, show_default=True)
-def evaluate(reps: int, only: str, k_current: float, k_past: float, seed: int) -> None:
-    """POD and FPR of the Farrington methods on the 42 scenarios of Noufaily et al. (2013)."""
-    from rich.progress import Progress
+@click.option("--workers", type=int, default=2, show_default=True, help="Processes (scenarios are split).")
+@click.option("--no-curve", is_flag=True, help="Skip the POD-vs-FPR table over the alpha grid.")
+def evaluate(
+    reps: int, only: str, k_current: float, k_past: float, seed: int, workers: int, no_curve: bool
+) -> None:
+    """POD and FPR of the weekly methods on the 42 scenarios of Noufaily et al. (2013)."""
+    from concurrent.futures import ProcessPoolExecutor
 
-    from tiercare.core.surveillance.farrington_flexible import NOUFAILY_2013
-    from tiercare.core.surveillance.simulation import evaluate_scenario, scenarios
+    from tiercare.core.surveillance import weekly_evaluation as we
+    from tiercare.core.surveillance.simulation import scenarios
 
-    methods = dict(EVALUATED)
-    methods["noufaily_2013"] = ("farrington_flexible", dict(NOUFAILY_2013))
-    chosen = [s for s in scenarios() if not only or str(s.number) in only.split(",")]
-    if not chosen:
-        raise InvalidInput(f"no scenario among {only!r} (1..42)")
-    rows: list[tuple[int, str, Any]] = []
-    with Progress(transient=True) as bar:
-        task = bar.add_task("scenarios", total=len(chosen) * len(methods))
-        for sc in chosen:
-            for label, (name, params) in methods.items():
-                rng = np.random.default_rng([seed, sc.number])  # same data for every method
-                rows.append(
-                    (
-                        sc.number,
-                        label,
-                        evaluate_scenario(
-                            sc, get(name), params, reps, rng, k_current=k_current, k_past=k_past
-                        ),
+    methods, alphas = we.config()
+    known = [s.number for s in scenarios()]
+    wanted = [int(x) for x in only.split(",") if x.strip()] if only else known
+    if not wanted or any(n not in known for n in wanted):
+        raise InvalidInput(f"scenarios must be among 1..{len(known)}, got {only!r}")
+    if reps < 1 or workers < 1:
+        raise InvalidInput("--reps and --workers must be >= 1")
+    grid = [] if no_curve else alphas
+    chunks = [wanted[i::workers] for i in range(min(workers, len(wanted)))]
+    if len(chunks) == 1:
+        rows = _evaluate_chunk(chunks[0], reps, seed, k_current, k_past, grid)
+    else:
+        with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+            parts = pool.map(
+                _evaluate_chunk,
+                chunks,
+                *(
+                    [reps] * len(chunks),
+                    [seed] * len(chunks),
+                    [k_current] * len(chunks),
+                    [k_past] * len(chunks),
+                    [grid] * len(chunks),
+                ),
+            )
+            rows = [r for part in parts for r in part]
+    own = {m.label: we.method_alpha(m) for m in methods}
+    click.echo(
+        f"{'scenario':>8} {'method':20} {'alpha':>6} {'POD':>6} {'POD1':>6} {'sens':>6} {'FPR':>7} {'delay':>6}"
+    )
+    for number in wanted:
+        for m in methods:
+            for r in rows:
+                if r.scenario == number and r.method == m.label and r.alpha == own[m.label]:
+                    x = r.metrics
+                    click.echo(
+                        f"{number:>8} {m.label:20} {r.alpha:6.3f} {x.pod:6.3f} {x.pod_first_week:6.3f} "
+                        f"{x.sensitivity:6.3f} {x.fpr:7.4f} {x.mean_delay:6.2f}"
                     )
-                )
-                bar.advance(task)
-    click.echo(f"{'scenario':>8} {'method':20} {'POD':>6} {'POD1':>6} {'sens':>6} {'FPR':>7} {'delay':>6}")
-    for number, label, m in rows:
+    for m in methods:
+        o = we.overall(rows, m.label, own[m.label])
         click.echo(
-            f"{number:>8} {label:20} {m.pod:6.3f} {m.pod_first_week:6.3f} {m.sensitivity:6.3f} "
-            f"{m.fpr:7.4f} {m.mean_delay:6.2f}"
+            f"{'overall':>8} {m.label:20} {own[m.label]:6.3f} {o['pod']:6.3f} {o['pod_first_week']:6.3f} "
+            f"{o['sensitivity']:6.3f} {o['fpr']:7.4f} {o['delay']:6.2f}"
         )
-    for label in methods:
-        ms = [m for _n, lab, m in rows if lab == label]
+    if grid:
+        click.echo("\nPOD against FPR as alpha varies (means over the scenarios)")
+        click.echo(f"{'method':20} " + " ".join(f"{a:>13.3f}" for a in grid))
+        for m in methods:
+            cells = []
+            for a in grid:
+                o = we.overall(rows, m.label, a)
+                cells.append(f"{o['pod']:.3f}/{o['fpr']:.4f}")
+            click.echo(f"{m.label:20} " + " ".join(f"{c:>13}" for c in cells))
+
+
+@surveillance.command("evaluate-daily")
+@click.option("--reps", type=int, default=20, show_default=True, help="Replicates per series type.")
+@click.option("--seed", type=int, default=2024, show_default=True)
+def evaluate_daily(reps: int, seed: int) -> None:
+    """POD, FPR and Spring Festival false alarms on the daily design with Chinese holidays."""
+    from tiercare.core.surveillance import daily_evaluation as de
+    from tiercare.core.surveillance import daily_simulation as ds
+
+    if reps < 1:
+        raise InvalidInput("--reps must be >= 1")
+    data = ds.simulate(reps, np.random.default_rng(seed))
+    methods, after = de.config()
+    rows, _ = de.evaluate(data, methods, after)
+    click.echo(
+        f"{'method':26} {'series':8} {'POD':>6} {'POD1':>6} {'sens':>6} {'FPR':>7} "
+        f"{'FPR SF':>7} {'FPR else':>8} {'delay':>6}"
+    )
+    for r in rows:
+        x = r.metrics
         click.echo(
-            f"{'overall':>8} {label:20} {np.mean([m.pod for m in ms]):6.3f} "
-            f"{np.mean([m.pod_first_week for m in ms]):6.3f} {np.mean([m.sensitivity for m in ms]):6.3f} "
-            f"{np.mean([m.fpr for m in ms]):7.4f} {np.nanmean([m.mean_delay for m in ms]):6.2f}"
+            f"{r.method:26} {r.group:8} {x.pod:6.3f} {x.pod_first_week:6.3f} {x.sensitivity:6.3f} "
+            f"{x.fpr:7.4f} {r.fpr_spring_festival:7.4f} {r.fpr_elsewhere:8.4f} {x.mean_delay:6.2f}"
         )

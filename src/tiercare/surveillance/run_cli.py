@@ -29,35 +29,64 @@ def surveillance_platform() -> None:
 
 
 @surveillance_platform.command("run")
-@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Day to judge (default: yesterday in the region's time zone).")
-@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Backfill: judge every day from this one to --day (or --to).")
+@click.option(
+    "--day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Day to judge (default: yesterday in the region's time zone).",
+)
+@click.option(
+    "--from",
+    "first",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Backfill: judge every day from this one to --day (or --to).",
+)
 @click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day of a backfill.")
-@click.option("--basis", type=click.Choice(["onset", "report"]), default="onset", show_default=True,
-              help="Count cases by onset date or by report date.")
-@click.option("--level", type=click.Choice(["county", "township", "city"]), default="county", show_default=True,
-              help="Area level of the series (GB/T 2260 digits of the patient's home address).")
-def run(day: dt.datetime | None, first: dt.datetime | None, last: dt.datetime | None, basis: str, level: str) -> None:
+@click.option(
+    "--basis",
+    type=click.Choice(["onset", "report"]),
+    default="onset",
+    show_default=True,
+    help="Count cases by onset date or by report date.",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["county", "township", "city"]),
+    default="county",
+    show_default=True,
+    help="Area level of the series (GB/T 2260 digits of the patient's home address).",
+)
+def run(
+    day: dt.datetime | None, first: dt.datetime | None, last: dt.datetime | None, basis: str, level: str
+) -> None:
     """Detect on every disease x area series of a day from the shared record; store new signals."""
     from tiercare.core.surveillance.notifiable import default_catalogue
     from tiercare.services.surveillance import run_days
 
     catalogue = default_catalogue()
     end = last or day
-    judged = end.date() if end else dt.datetime.now(ZoneInfo(catalogue.timezone)).date() - dt.timedelta(days=1)
+    judged = (
+        end.date() if end else dt.datetime.now(ZoneInfo(catalogue.timezone)).date() - dt.timedelta(days=1)
+    )
     begin = first.date() if first else judged
     reports = run_days(_store(), catalogue, begin, judged, basis=basis, level=level)  # type: ignore[arg-type]
     for report in reports if len(reports) <= 31 else []:
-        click.echo(f"{report.day}: {report.series} series ({report.level}, by {report.basis}), "
-                   f"{report.alarms} alarm(s), {report.new_signals} new signal(s)")
+        click.echo(
+            f"{report.day}: {report.series} series ({report.level}, by {report.basis}), "
+            f"{report.alarms} alarm(s), {report.new_signals} new signal(s)"
+        )
     if len(reports) > 1:
-        click.echo(f"{begin} to {judged}: {len(reports)} days, {sum(r.alarms for r in reports)} alarm(s), "
-                   f"{sum(r.new_signals for r in reports)} new signal(s)")
+        click.echo(
+            f"{begin} to {judged}: {len(reports)} days, {sum(r.alarms for r in reports)} alarm(s), "
+            f"{sum(r.new_signals for r in reports)} new signal(s)"
+        )
 
 
 @surveillance_platform.command("timeliness")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First diagnosis day.")
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First diagnosis day."
+)
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last diagnosis day.")
 def timeliness_cmd(start: dt.datetime, end: dt.datetime) -> None:
     """Share of notifiable cases reported within 2 h / 24 h of diagnosis (报告及时率)."""
@@ -71,8 +100,13 @@ def timeliness_cmd(start: dt.datetime, end: dt.datetime) -> None:
 
 @surveillance_platform.command("truth")
 @click.argument("region", type=click.Path(exists=True, file_okay=False))
-@click.option("--lead-days", type=int, default=7, show_default=True,
-              help="Signals up to this many days before an outbreak's first day count for it.")
+@click.option(
+    "--lead-days",
+    type=int,
+    default=7,
+    show_default=True,
+    help="Signals up to this many days before an outbreak's first day count for it.",
+)
 def truth_cmd(region: str, lead_days: int) -> None:
     """Compare stored signals with a synthetic region's injected outbreaks (truth/outbreaks.csv)."""
     import csv
@@ -85,16 +119,31 @@ def truth_cmd(region: str, lead_days: int) -> None:
     if not path.is_file():
         raise InvalidInput(f"{path} does not exist: give the folder written by `tiercare synth`")
     with path.open(encoding="utf-8") as fh:
-        outbreaks = [Outbreak(r["outbreak_id"], r["disease"], r["area"], r["county"],
-                              dt.date.fromisoformat(r["first_day"]), dt.date.fromisoformat(r["last_day"]),
-                              int(r["extra_cases"])) for r in csv.DictReader(fh)]
-    signals = [SignalRef(r["disease"], r["area"], dt.date.fromisoformat(r["detected_on"]))
-               for r in _store().list_signals(limit=1000)]
+        outbreaks = [
+            Outbreak(
+                r["outbreak_id"],
+                r["disease"],
+                r["area"],
+                r["county"],
+                dt.date.fromisoformat(r["first_day"]),
+                dt.date.fromisoformat(r["last_day"]),
+                int(r["extra_cases"]),
+            )
+            for r in csv.DictReader(fh)
+        ]
+    signals = [
+        SignalRef(r["disease"], r["area"], dt.date.fromisoformat(r["detected_on"]))
+        for r in _store().list_signals(limit=1000)
+    ]
     results, false = compare(signals, outbreaks, lead_days)
     for res in results:
         o = res.outbreak
         seen = f"first signal {res.first_signal} ({res.delay_days:+d} d)" if res.detected else "MISSED"
-        click.echo(f"{o.outbreak_id:14} {o.disease:14} {o.area:13} {o.first_day}..{o.last_day} "
-                   f"+{o.extra_cases:<4} {res.signals} signal(s), {seen}")
+        click.echo(
+            f"{o.outbreak_id:14} {o.disease:14} {o.area:13} {o.first_day}..{o.last_day} "
+            f"+{o.extra_cases:<4} {res.signals} signal(s), {seen}"
+        )
     caught = sum(r.detected for r in results)
-    click.echo(f"detected {caught}/{len(results)} outbreaks; {len(false)} of {len(signals)} signals outside every outbreak")
+    click.echo(
+        f"detected {caught}/{len(results)} outbreaks; {len(false)} of {len(signals)} signals outside every outbreak"
+    )

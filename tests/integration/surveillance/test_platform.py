@@ -50,14 +50,27 @@ def patient(pid: str, district: str | None) -> dict:
     return res
 
 
-def condition(cid: str, pid: str, code: str, onset: str, recorded: str, reported: str | None = None,
-              status: str = "confirmed") -> dict:
+def condition(
+    cid: str,
+    pid: str,
+    code: str,
+    onset: str,
+    recorded: str,
+    reported: str | None = None,
+    status: str = "confirmed",
+) -> dict:
     res: dict = {
-        "resourceType": "Condition", "id": cid,
-        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                                           "code": status}]},
+        "resourceType": "Condition",
+        "id": cid,
+        "verificationStatus": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": status}
+            ]
+        },
         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": code}]},
-        "subject": {"reference": f"Patient/{pid}"}, "onsetDateTime": onset, "recordedDate": recorded,
+        "subject": {"reference": f"Patient/{pid}"},
+        "onsetDateTime": onset,
+        "recordedDate": recorded,
     }
     if reported:
         res["extension"] = [{"url": EXT, "valueDateTime": reported}]
@@ -76,16 +89,43 @@ def region(put):
         if back % 3 == 0:
             day = DAY - dt.timedelta(days=back)
             n += 1
-            put(condition(f"c-flu-{n}", "p-a", "J11.1", f"{day}T09:00:00+08:00", f"{day}T15:00:00+08:00",
-                          f"{day}T20:00:00+08:00"))
+            put(
+                condition(
+                    f"c-flu-{n}",
+                    "p-a",
+                    "J11.1",
+                    f"{day}T09:00:00+08:00",
+                    f"{day}T15:00:00+08:00",
+                    f"{day}T20:00:00+08:00",
+                )
+            )
     for i in range(8):
-        put(condition(f"c-spike-{i}", "p-a", "J11.1", f"{DAY}T0{i}:30:00+08:00", f"{DAY}T10:00:00+08:00",
-                      f"{DAY + dt.timedelta(days=2)}T10:00:00+08:00" if i == 0 else f"{DAY}T12:00:00+08:00"))
+        put(
+            condition(
+                f"c-spike-{i}",
+                "p-a",
+                "J11.1",
+                f"{DAY}T0{i}:30:00+08:00",
+                f"{DAY}T10:00:00+08:00",
+                f"{DAY + dt.timedelta(days=2)}T10:00:00+08:00" if i == 0 else f"{DAY}T12:00:00+08:00",
+            )
+        )
     # 23:30 local on DAY is 15:30 UTC: it counts on DAY, in the region's time zone
-    put(condition("c-cholera", "p-b", "A00.9", f"{DAY}T23:30:00+08:00", f"{DAY}T23:50:00+08:00",
-                  f"{DAY + dt.timedelta(days=1)}T03:00:00+08:00"))
-    put(condition("c-refuted", "p-a", "J11.1", f"{DAY}T08:00:00+08:00", f"{DAY}T09:00:00+08:00",
-                  status="refuted"))
+    put(
+        condition(
+            "c-cholera",
+            "p-b",
+            "A00.9",
+            f"{DAY}T23:30:00+08:00",
+            f"{DAY}T23:50:00+08:00",
+            f"{DAY + dt.timedelta(days=1)}T03:00:00+08:00",
+        )
+    )
+    put(
+        condition(
+            "c-refuted", "p-a", "J11.1", f"{DAY}T08:00:00+08:00", f"{DAY}T09:00:00+08:00", status="refuted"
+        )
+    )
     put(condition("c-noaddr", "p-x", "J11.1", f"{DAY}T08:00:00+08:00", f"{DAY}T09:00:00+08:00"))
 
 
@@ -130,7 +170,9 @@ def test_quiet_day_raises_nothing(region, store):
 
 
 def test_workflow_steps_are_checked_and_recorded(store):
-    store.save_signals([SignalCandidate(DAY, "339002", "measles", "ears_c2", {}, 5.0, 1.0, 3.0, (), ())], "onset")
+    store.save_signals(
+        [SignalCandidate(DAY, "339002", "measles", "ears_c2", {}, 5.0, 1.0, 3.0, (), ())], "onset"
+    )
     sid = store.list_signals(disease="measles")[0]["id"]
     now = dt.datetime(2024, 3, 21, 9, 0, tzinfo=dt.UTC)
     with pytest.raises(Conflict, match="cannot confirm a signal that is new"):
@@ -140,8 +182,14 @@ def test_workflow_steps_are_checked_and_recorded(store):
         svc.take_step(store, sid, "confirm", by="cdc-li", now=now)
     with pytest.raises(InvalidInput, match="unknown action"):
         svc.take_step(store, sid, "escalate", by="cdc-li", now=now)
-    case = svc.take_step(store, sid, "confirm", by="cdc-wang", now=now + dt.timedelta(hours=3),
-                         note="5 cases in one primary school, field team confirmed")
+    case = svc.take_step(
+        store,
+        sid,
+        "confirm",
+        by="cdc-wang",
+        now=now + dt.timedelta(hours=3),
+        note="5 cases in one primary school, field team confirmed",
+    )
     assert case.state == "confirmed"
     detail = store.get_signal(sid)
     assert [e["to_state"] for e in detail["events"]] == ["under_verification", "confirmed"]
@@ -160,8 +208,14 @@ def test_timeliness_by_legal_limit(region, store):
 
 def test_api_lists_signals_and_takes_steps(container, committed_url):
     api_store = PgSurveillance(container.database.connection)
-    api_store.save_signals([SignalCandidate(DAY, "339099", "mumps", "ears_c2", {"alpha": 0.001}, 6.0, 1.2, 4.1,
-                                            (DAY.isoformat(),), (6.0,))], "onset")
+    api_store.save_signals(
+        [
+            SignalCandidate(
+                DAY, "339099", "mumps", "ears_c2", {"alpha": 0.001}, 6.0, 1.2, 4.1, (DAY.isoformat(),), (6.0,)
+            )
+        ],
+        "onset",
+    )
     with psycopg.connect(committed_url, autocommit=True) as conn:
         token = create_token(conn, "cdc-zhao")
     from tiercare.api.app import create_app
@@ -175,7 +229,9 @@ def test_api_lists_signals_and_takes_steps(container, committed_url):
         detail = client.get(f"/api/surveillance/signals/{sid}", headers=auth).json()
         assert detail["allowed_actions"] == ["start_verification"]
         assert detail["series"] == {"dates": [DAY.isoformat()], "counts": [6.0]}
-        r = client.post(f"/api/surveillance/signals/{sid}/steps", headers=auth, json={"action": "start_verification"})
+        r = client.post(
+            f"/api/surveillance/signals/{sid}/steps", headers=auth, json={"action": "start_verification"}
+        )
         assert r.status_code == 200 and r.json()["state"] == "under_verification"
         r = client.post(f"/api/surveillance/signals/{sid}/steps", headers=auth, json={"action": "close"})
         assert r.status_code == 409 and r.json()["resourceType"] == "OperationOutcome"

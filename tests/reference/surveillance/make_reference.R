@@ -137,6 +137,10 @@ for (tr in c("rossi", "standard")) {
 gz <- gzfile(file.path(out, "cusum_reference.csv.gz"), "w")
 write.csv(do.call(rbind, cusum_out), gz, row.names = FALSE); close(gz)
 
+# ---- negative-binomial GLR (glrnb) on the first 10 weekly series -------------
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))),
+                 "make_reference_glr.R"))
+
 writeLines(c(paste("surveillance", as.character(packageVersion("surveillance"))),
              R.version.string), file.path(out, "VERSIONS.txt"))
 cat("wrote", out, "\n")

@@ -1,6 +1,8 @@
 import csv
 import io
 
+import pytest
+
 from tiercare.cli import main
 
 
@@ -41,8 +43,34 @@ def test_methods_lists_every_detector(capsys):
 
 
 def test_evaluate_prints_pod_and_fpr_per_scenario_and_overall(capsys):
-    assert main(["surveillance", "evaluate", "--reps", "3", "--scenarios", "37"]) == 0
+    args = ["surveillance", "evaluate", "--reps", "3", "--scenarios", "37,38", "--workers", "2"]
+    assert main(args) == 0
     out = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
-    assert out[0].split()[:3] == ["scenario", "method", "POD"]
-    assert sum(line.split()[0] == "37" for line in out[1:]) == 3
-    assert sum(line.startswith("overall") or line.strip().startswith("overall") for line in out) == 3
+    assert out[0].split()[:4] == ["scenario", "method", "alpha", "POD"]
+    assert sum(line.split()[0] == "37" for line in out[1:]) == 4  # four methods
+    assert sum(line.split()[0] == "38" for line in out[1:]) == 4
+    assert sum(line.strip().startswith("overall") for line in out) == 4
+    curve = out[out.index("POD against FPR as alpha varies (means over the scenarios)") + 2 :]
+    assert [line.split()[0] for line in curve] == [
+        "farrington_1996",
+        "flexible_r_default",
+        "noufaily_2013",
+        "tiercare_weekly",
+    ]
+    assert main(["surveillance", "evaluate", "--reps", "1", "--scenarios", "43"]) == 1
+
+
+@pytest.mark.slow
+def test_evaluate_daily_prints_each_method_by_series_type(capsys):
+    assert main(["surveillance", "evaluate-daily", "--reps", "1", "--seed", "3"]) == 0
+    out = [line.split() for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert out[0][:4] == ["method", "series", "POD", "POD1"]
+    assert [r[0] for r in out[1:] if r[1] == "overall"] == [
+        "ears_c1",
+        "ears_c2",
+        "ears_c3",
+        "moving_percentile",
+        "farrington_flexible_daily",
+        "holiday_glm",
+    ]
+    assert main(["surveillance", "evaluate-daily", "--reps", "0"]) == 1

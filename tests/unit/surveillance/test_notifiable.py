@@ -21,9 +21,18 @@ CAT = default_catalogue()
 D = dt.date(2024, 6, 1)
 
 
-@pytest.mark.parametrize(("code", "key"), [("A09", "other_diarrhoea"), ("A09.9", "other_diarrhoea"),
-                                           ("j11.1", "influenza"), ("B08.4", "hfmd"), ("B18.1", "hepatitis_b"),
-                                           ("A00.9", "cholera"), ("U07.1", "covid19")])
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        ("A09", "other_diarrhoea"),
+        ("A09.9", "other_diarrhoea"),
+        ("j11.1", "influenza"),
+        ("B08.4", "hfmd"),
+        ("B18.1", "hepatitis_b"),
+        ("A00.9", "cholera"),
+        ("U07.1", "covid19"),
+    ],
+)
 def test_codes_map_to_diseases(code, key):
     assert CAT.disease_for(code, D).key == key
 
@@ -44,7 +53,9 @@ def test_catalogue_is_dated():
 
 
 def _raw():
-    text = resources.files("tiercare.core.surveillance").joinpath("data", "notifiable.toml").read_text("utf-8")
+    text = (
+        resources.files("tiercare.core.surveillance").joinpath("data", "notifiable.toml").read_text("utf-8")
+    )
     return tomllib.loads(text)
 
 
@@ -65,10 +76,13 @@ def test_bad_catalogues_are_refused():
 
 def test_daily_series_fills_silent_days_with_zero():
     cat = dataclasses.replace(CAT, history_days=10)
-    counts = [CaseCount("J11.1", "339002", D, 3), CaseCount("J10.0", "339002", D, 1),
-              CaseCount("J11.1", "339003", D - dt.timedelta(days=2), 2),
-              CaseCount("J11.1", "339002", D - dt.timedelta(days=30), 9),  # outside the window
-              CaseCount("Z00", "339002", D, 5)]  # not notifiable
+    counts = [
+        CaseCount("J11.1", "339002", D, 3),
+        CaseCount("J10.0", "339002", D, 1),
+        CaseCount("J11.1", "339003", D - dt.timedelta(days=2), 2),
+        CaseCount("J11.1", "339002", D - dt.timedelta(days=30), 9),  # outside the window
+        CaseCount("Z00", "339002", D, 5),
+    ]  # not notifiable
     series = daily_series(counts, cat, D)
     assert list(series) == ["influenza"]
     s = series["influenza"]
@@ -93,11 +107,13 @@ def test_detect_day_alarm_and_rare_disease():
 def test_timeliness_groups_by_legal_limit():
     tz = dt.timezone(dt.timedelta(hours=8))
     t0 = dt.datetime(2024, 6, 1, 10, 0, tzinfo=tz)
-    cases = [ReportedCase("A00.1", t0, t0 + dt.timedelta(hours=1, minutes=59)),
-             ReportedCase("A00.1", t0, t0 + dt.timedelta(hours=2, minutes=1)),
-             ReportedCase("J11.1", t0, t0 + dt.timedelta(hours=24)),
-             ReportedCase("J11.1", t0, t0 - dt.timedelta(minutes=5)),
-             ReportedCase("Z00", t0, t0 + dt.timedelta(days=9))]
+    cases = [
+        ReportedCase("A00.1", t0, t0 + dt.timedelta(hours=1, minutes=59)),
+        ReportedCase("A00.1", t0, t0 + dt.timedelta(hours=2, minutes=1)),
+        ReportedCase("J11.1", t0, t0 + dt.timedelta(hours=24)),
+        ReportedCase("J11.1", t0, t0 - dt.timedelta(minutes=5)),
+        ReportedCase("Z00", t0, t0 + dt.timedelta(days=9)),
+    ]
     got = {t.group: (t.cases, t.on_time) for t in reporting_timeliness(cases, CAT)}
     assert got == {"2h": (2, 1), "24h": (2, 2)}
     with pytest.raises(InvalidInput, match="time zone"):
@@ -112,7 +128,14 @@ def test_reporting_limits_come_from_the_catalogue():
     t0 = dt.datetime(2024, 6, 1, 10, 0, tzinfo=tz)
     cholera, flu = cat.disease_for("A00.1", D), cat.disease_for("J11.1", D)
     assert (cat.report_limit_hours(cholera, D), cat.report_limit_hours(flu, D)) == (1, 12)
-    got = {t.group: (t.cases, t.on_time) for t in reporting_timeliness(
-        [ReportedCase("A00.1", t0, t0 + dt.timedelta(minutes=90)), ReportedCase("J11.1", t0, t0 + dt.timedelta(hours=13))],
-        cat)}
+    got = {
+        t.group: (t.cases, t.on_time)
+        for t in reporting_timeliness(
+            [
+                ReportedCase("A00.1", t0, t0 + dt.timedelta(minutes=90)),
+                ReportedCase("J11.1", t0, t0 + dt.timedelta(hours=13)),
+            ],
+            cat,
+        )
+    }
     assert got == {"1h": (1, 0), "12h": (1, 0)}

@@ -68,8 +68,10 @@ WHERE t.resource_type = 'Condition' AND t.param = 'code' AND t.system = %(system
   AND ((r.body->>'recordedDate')::timestamptz AT TIME ZONE %(tz)s)::date BETWEEN %(start)s AND %(end)s
 """
 
-_EVENTS = ("SELECT action, by_actor AS by, at, note, from_state, to_state FROM surv_signal_event "
-           "WHERE signal_id = %s ORDER BY at, id")
+_EVENTS = (
+    "SELECT action, by_actor AS by, at, note, from_state, to_state FROM surv_signal_event "
+    "WHERE signal_id = %s ORDER BY at, id"
+)
 
 
 def _patterns(catalogue: Catalogue) -> list[str]:
@@ -85,24 +87,42 @@ class PgSurveillance:
     def __init__(self, connect: Connect) -> None:
         self._connect = connect
 
-    def case_counts(self, catalogue: Catalogue, start: dt.date, end: dt.date, basis: str,
-                    digits: int) -> list[CaseCount]:
-        args = {"basis": basis, "ext": catalogue.report_time_extension, "system": catalogue.icd10_system,
-                "patterns": _patterns(catalogue), "tz": catalogue.timezone, "digits": digits,
-                "start": start, "end": end}
+    def case_counts(
+        self, catalogue: Catalogue, start: dt.date, end: dt.date, basis: str, digits: int
+    ) -> list[CaseCount]:
+        args = {
+            "basis": basis,
+            "ext": catalogue.report_time_extension,
+            "system": catalogue.icd10_system,
+            "patterns": _patterns(catalogue),
+            "tz": catalogue.timezone,
+            "digits": digits,
+            "start": start,
+            "end": end,
+        }
         with self._connect() as conn, conn.transaction():
             rows = conn.execute(_CASES, args).fetchall()
         return [CaseCount(code, area, day, int(n)) for code, area, day, n in rows]
 
     def reported_cases(self, catalogue: Catalogue, start: dt.date, end: dt.date) -> list[ReportedCase]:
-        args = {"ext": catalogue.report_time_extension, "system": catalogue.icd10_system,
-                "patterns": _patterns(catalogue), "tz": catalogue.timezone, "start": start, "end": end}
+        args = {
+            "ext": catalogue.report_time_extension,
+            "system": catalogue.icd10_system,
+            "patterns": _patterns(catalogue),
+            "tz": catalogue.timezone,
+            "start": start,
+            "end": end,
+        }
         with self._connect() as conn, conn.transaction():
             rows = conn.execute(_REPORTED, args).fetchall()
         out = []
         for code, diagnosed, reported in rows:
             if diagnosed and reported and len(reported) > 10:
-                out.append(ReportedCase(code, dt.datetime.fromisoformat(diagnosed), dt.datetime.fromisoformat(reported)))
+                out.append(
+                    ReportedCase(
+                        code, dt.datetime.fromisoformat(diagnosed), dt.datetime.fromisoformat(reported)
+                    )
+                )
         return out
 
     def save_signals(self, signals: Sequence[SignalCandidate], basis: str) -> int:
@@ -113,9 +133,20 @@ class PgSurveillance:
                     "INSERT INTO surv_signal (detected_on, area, disease, basis, method, params, observed, expected, "
                     "upperbound, series) VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s::jsonb) "
                     "ON CONFLICT (detected_on, area, disease, basis, method) DO NOTHING RETURNING id",
-                    (s.day, s.area, s.disease, basis, s.method, orjson.dumps(dict(s.params)).decode(), s.observed,
-                     s.expected, s.upperbound,
-                     orjson.dumps({"dates": list(s.snapshot_dates), "counts": list(s.snapshot_counts)}).decode()),
+                    (
+                        s.day,
+                        s.area,
+                        s.disease,
+                        basis,
+                        s.method,
+                        orjson.dumps(dict(s.params)).decode(),
+                        s.observed,
+                        s.expected,
+                        s.upperbound,
+                        orjson.dumps(
+                            {"dates": list(s.snapshot_dates), "counts": list(s.snapshot_counts)}
+                        ).decode(),
+                    ),
                 ).fetchone()
                 new += row is not None
         return new
@@ -127,26 +158,44 @@ class PgSurveillance:
                 raise NotFound(f"no signal {signal_id}")
             events = conn.execute(_EVENTS, (signal_id,)).fetchall()
         history = tuple(
-            workflow.Event(workflow.SignalAction(a), by, at, note, workflow.SignalState(f), workflow.SignalState(t))
-            for a, by, at, note, f, t in events)
+            workflow.Event(
+                workflow.SignalAction(a), by, at, note, workflow.SignalState(f), workflow.SignalState(t)
+            )
+            for a, by, at, note, f, t in events
+        )
         return workflow.SignalCase(workflow.SignalState(row[0]), history)
 
     def record_step(self, signal_id: int, event: workflow.Event) -> None:
         with self._connect() as conn, conn.transaction():
             cur = conn.execute(
                 "UPDATE surv_signal SET state = %s, updated_at = %s WHERE id = %s AND state = %s",
-                (event.to_state.value, event.at, signal_id, event.from_state.value))
+                (event.to_state.value, event.at, signal_id, event.from_state.value),
+            )
             if cur.rowcount != 1:
                 raise Conflict(f"signal {signal_id} changed meanwhile; reload it and try again")
             conn.execute(
                 "INSERT INTO surv_signal_event (signal_id, action, by_actor, at, note, from_state, to_state) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (signal_id, event.action.value, event.by, event.at, event.note, event.from_state.value,
-                 event.to_state.value))
+                (
+                    signal_id,
+                    event.action.value,
+                    event.by,
+                    event.at,
+                    event.note,
+                    event.from_state.value,
+                    event.to_state.value,
+                ),
+            )
 
     # ---- reads for the API ----------------------------------------------------------
-    def list_signals(self, *, state: str | None = None, disease: str | None = None, area: str | None = None,
-                     limit: int = 100) -> list[dict[str, Any]]:
+    def list_signals(
+        self,
+        *,
+        state: str | None = None,
+        disease: str | None = None,
+        area: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
         if not 1 <= limit <= 1000:
             raise InvalidInput("limit must be between 1 and 1000")
         with self._connect() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
@@ -157,7 +206,8 @@ class PgSurveillance:
                 "AND (%(disease)s::text IS NULL OR disease = %(disease)s) "
                 "AND (%(area)s::text IS NULL OR area = %(area)s) "
                 "ORDER BY detected_on DESC, id DESC LIMIT %(limit)s",
-                {"state": state, "disease": disease, "area": area, "limit": limit}).fetchall()
+                {"state": state, "disease": disease, "area": area, "limit": limit},
+            ).fetchall()
         return [_jsonable(r) for r in rows]
 
     def get_signal(self, signal_id: int) -> dict[str, Any]:

@@ -135,8 +135,10 @@ def _fit_reweighted(x: FloatArray, y: FloatArray, opts: FarringtonOptions) -> _F
     return _Fit(glm=fit, phi=phi, disp_se=fit.dispersion if opts.r_flexible_se else phi)
 
 
-def _upper(opts: FarringtonOptions, mu0: FloatArray, var_eta0: FloatArray, phi: FloatArray) -> FloatArray:
-    z = float(norm.ppf(1.0 - opts.alpha / 2.0)) if opts.two_sided else float(norm.ppf(1.0 - opts.alpha))
+def _upper(
+    opts: FarringtonOptions, mu0: FloatArray, var_eta0: FloatArray, phi: FloatArray, alpha: float
+) -> FloatArray:
+    z = float(norm.ppf(1.0 - alpha / 2.0)) if opts.two_sided else float(norm.ppf(1.0 - alpha))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if opts.threshold_method == "delta":
             tau = phi * mu0 + mu0 * mu0 * var_eta0
@@ -151,7 +153,7 @@ def _upper(opts: FarringtonOptions, mu0: FloatArray, var_eta0: FloatArray, phi: 
             mu_q = np.exp(np.log(mu0) + z * np.sqrt(var_eta0))
         else:
             mu_q = mu0
-        q = 1.0 - opts.alpha
+        q = 1.0 - alpha
         nb = phi > 1.0
         size = np.where(nb, mu_q / np.where(nb, phi - 1.0, 1.0), 1.0)
         up_nb = nbinom.ppf(q, size, size / (size + mu_q))
@@ -159,17 +161,33 @@ def _upper(opts: FarringtonOptions, mu0: FloatArray, var_eta0: FloatArray, phi: 
         return np.asarray(np.where(nb, up_nb, up_pois), dtype=np.float64)
 
 
-def run(series: CountSeries, opts: FarringtonOptions, range_: object, method: str) -> CountSeries:
+@dataclass(frozen=True)
+class CellFit:
+    """The fitted model of every judged (series, week) cell, before any threshold:
+    ``s``, ``t`` the cell indices, ``y0`` the observed count, ``mu0`` the predicted
+    mean, ``var_eta0`` the variance of the linear predictor, ``phi`` the prediction
+    dispersion. One fit serves any alpha (the thresholds are cheap)."""
+
+    s: npt.NDArray[np.intp]
+    t: npt.NDArray[np.intp]
+    y0: FloatArray
+    mu0: FloatArray
+    var_eta0: FloatArray
+    phi: FloatArray
+
+
+def fit_cells(series: CountSeries, opts: FarringtonOptions, range_: object) -> CellFit:
+    """Fit the reference-week GLM of every cell in ``range_`` (cells with a gap are left out)."""
     opts.validate()
     offs, levels = reference_design(opts, series.freq)
     first = int(-offs.min())
     idx = detection_range(series, range_, first)  # type: ignore[arg-type]
-    exp_out, up_out, al_out = empty_result(series.counts.shape)
     counts = series.counts
     s_idx, t_idx = np.meshgrid(np.arange(series.n_series), idx, indexing="ij")
     s_all, t_all = s_idx.ravel(), t_idx.ravel()
     x_trend = _design(offs, levels, opts.no_periods, True)
     x_flat = _design(offs, levels, opts.no_periods, False)
+    parts: list[tuple[FloatArray, ...]] = []
     for start in range(0, s_all.size, CHUNK):
         s_c, t_c = s_all[start : start + CHUNK], t_all[start : start + CHUNK]
         y = counts[s_c[:, None], t_c[:, None] + offs[None, :]]
@@ -179,22 +197,54 @@ def run(series: CountSeries, opts: FarringtonOptions, range_: object, method: st
         if s_c.size == 0:
             continue
         mu0, var_eta0, phi = _predict(x_trend, x_flat, y, opts)
-        up = _upper(opts, mu0, var_eta0, phi)
-        alarm = y0 > up
-        if opts.limit54 is not None:
-            cases, periods = opts.limit54
-            lo = np.maximum(t_c - periods + 1, 0)
-            csum = np.concatenate([np.zeros((counts.shape[0], 1)), np.nancumsum(counts, axis=1)], axis=1)
-            recent = csum[s_c, t_c + 1] - csum[s_c, lo]
-            enough = recent >= cases
-            alarm &= enough
-            if opts.limited_bound == "zero":
-                up = np.where(enough, up, 0.0)
-            elif opts.limited_bound == "na":
-                up = np.where(enough, up, np.nan)
-        exp_out[s_c, t_c] = mu0
-        up_out[s_c, t_c] = up
-        al_out[s_c, t_c] = alarm.astype(np.float64)
+        parts.append((s_c.astype(np.float64), t_c.astype(np.float64), y0, mu0, var_eta0, phi))
+    if not parts:
+        e = np.zeros(0)
+        return CellFit(e.astype(np.intp), e.astype(np.intp), e, e, e, e)
+    cols = [np.concatenate([p[i] for p in parts]) for i in range(6)]
+    return CellFit(
+        s=cols[0].astype(np.intp),
+        t=cols[1].astype(np.intp),
+        y0=cols[2],
+        mu0=cols[3],
+        var_eta0=cols[4],
+        phi=cols[5],
+    )
+
+
+def decide(
+    series: CountSeries, opts: FarringtonOptions, fit: CellFit, alpha: float | None = None
+) -> tuple[FloatArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Upper bound, alarm and "5-in-4 rule met" of every fitted cell at ``alpha``
+    (default ``opts.alpha``); the bound is not yet masked by ``limited_bound``."""
+    if alpha is not None and not 0.0 < alpha < 1.0:
+        raise InvalidInput(f"alpha must be in (0, 1), got {alpha!r}")
+    a = opts.alpha if alpha is None else alpha
+    up = _upper(opts, fit.mu0, fit.var_eta0, fit.phi, a)
+    alarm = fit.y0 > up
+    enough = np.ones(fit.y0.shape, dtype=bool)
+    if opts.limit54 is not None:
+        cases, periods = opts.limit54
+        counts = series.counts
+        lo = np.maximum(fit.t - periods + 1, 0)
+        csum = np.concatenate([np.zeros((counts.shape[0], 1)), np.nancumsum(counts, axis=1)], axis=1)
+        recent = csum[fit.s, fit.t + 1] - csum[fit.s, lo]
+        enough = recent >= cases
+        alarm &= enough
+    return up, alarm, enough
+
+
+def run(series: CountSeries, opts: FarringtonOptions, range_: object, method: str) -> CountSeries:
+    fit = fit_cells(series, opts, range_)
+    up, alarm, enough = decide(series, opts, fit)
+    if opts.limited_bound == "zero":
+        up = np.where(enough, up, 0.0)
+    elif opts.limited_bound == "na":
+        up = np.where(enough, up, np.nan)
+    exp_out, up_out, al_out = empty_result(series.counts.shape)
+    exp_out[fit.s, fit.t] = fit.mu0
+    up_out[fit.s, fit.t] = up
+    al_out[fit.s, fit.t] = alarm.astype(np.float64)
     params = {k: getattr(opts, k) for k in opts.__dataclass_fields__}
     return series.with_result(expected=exp_out, upperbound=up_out, alarm=al_out, method=method, params=params)
 

@@ -35,8 +35,7 @@ from tiercare.core.surveillance import _farrington_core as core
 from tiercare.core.surveillance.series import CountSeries
 
 
-def farrington(
-    series: CountSeries,
+def farrington_options(
     *,
     b: int = 5,
     w: int = 3,
@@ -46,10 +45,9 @@ def farrington(
     limit54: tuple[int, int] | None = (5, 4),
     powertrans: core.PowerTrans = "2/3",
     limited_bound: Literal["keep", "zero", "na"] = "zero",
-    range_: Sequence[int] | slice | None = None,
-) -> CountSeries:
-    """Farrington (1996) with the defaults of the paper and of R ``algo.farrington``."""
-    opts = core.FarringtonOptions(
+) -> core.FarringtonOptions:
+    """The options of :func:`farrington` (same parameters, same defaults)."""
+    return core.FarringtonOptions(
         b=b,
         w=w,
         reweight=reweight,
@@ -65,5 +63,31 @@ def farrington(
         threshold_method="delta",
         limited_bound=limited_bound,
         trend_max_check=True,
+    )
+
+
+def farrington(
+    series: CountSeries,
+    *,
+    b: int = 5,
+    w: int = 3,
+    reweight: bool = True,
+    alpha: float = 0.05,
+    trend: bool = True,
+    limit54: tuple[int, int] | None = (5, 4),
+    powertrans: core.PowerTrans = "2/3",
+    limited_bound: Literal["keep", "zero", "na"] = "zero",
+    range_: Sequence[int] | slice | None = None,
+) -> CountSeries:
+    """Farrington (1996) with the defaults of the paper and of R ``algo.farrington``."""
+    opts = farrington_options(
+        b=b,
+        w=w,
+        reweight=reweight,
+        alpha=alpha,
+        trend=trend,
+        limit54=limit54,
+        powertrans=powertrans,
+        limited_bound=limited_bound,
     )
     return core.run(series, opts, range_, "farrington")

@@ -49,6 +49,43 @@ NOUFAILY_2013: dict[str, Any] = {
 }
 
 
+def flexible_options(
+    *,
+    b: int = 5,
+    w: int = 3,
+    reweight: bool = True,
+    weights_threshold: float = 2.58,
+    alpha: float = 0.05,
+    trend: bool = True,
+    p_threshold_trend: float = 0.05,
+    limit54: tuple[int, int] | None = (5, 4),
+    powertrans: core.PowerTrans = "2/3",
+    no_periods: int = 1,
+    past_weeks_not_included: int | None = None,
+    threshold_method: core.ThresholdMethod = "delta",
+    limited_bound: Literal["keep", "zero", "na"] = "na",
+) -> core.FarringtonOptions:
+    """The options of :func:`farrington_flexible` (same parameters, same defaults)."""
+    return core.FarringtonOptions(
+        b=b,
+        w=w,
+        reweight=reweight,
+        weights_threshold=weights_threshold,
+        alpha=alpha,
+        two_sided=False,
+        trend=trend,
+        p_threshold_trend=p_threshold_trend,
+        limit54=limit54,
+        powertrans=powertrans,
+        no_periods=no_periods,
+        past_weeks_not_included=w if past_weeks_not_included is None else past_weeks_not_included,
+        threshold_method=threshold_method,
+        limited_bound=limited_bound,
+        trend_max_check=True,
+        r_flexible_se=True,
+    )
+
+
 def farrington_flexible(
     series: CountSeries,
     *,
@@ -68,22 +105,19 @@ def farrington_flexible(
     range_: Sequence[int] | slice | None = None,
 ) -> CountSeries:
     """Improved Farrington; defaults are R ``farringtonFlexible``'s, see :data:`NOUFAILY_2013`."""
-    opts = core.FarringtonOptions(
+    opts = flexible_options(
         b=b,
         w=w,
         reweight=reweight,
         weights_threshold=weights_threshold,
         alpha=alpha,
-        two_sided=False,
         trend=trend,
         p_threshold_trend=p_threshold_trend,
         limit54=limit54,
         powertrans=powertrans,
         no_periods=no_periods,
-        past_weeks_not_included=w if past_weeks_not_included is None else past_weeks_not_included,
+        past_weeks_not_included=past_weeks_not_included,
         threshold_method=threshold_method,
         limited_bound=limited_bound,
-        trend_max_check=True,
-        r_flexible_se=True,
     )
     return core.run(series, opts, range_, "farrington_flexible")

@@ -18,6 +18,12 @@ begins after it). kappa-hat solves the score equation sum_t [y_t / kappa - (y_t 
 alpha mu_t / (1 + alpha kappa mu_t)] = 0 (Newton steps on log kappa; closed form sum y /
 sum mu when alpha = 0), truncated at 1.
 
+``min_window`` (default 1, the paper's definition: the change may start at n itself)
+is the shortest window searched. R 1.20.3 agrees with the default for alpha > 0
+(``algo.glrnb``) but its Poisson chart (alpha = 0, ``algo.glrpois``) never uses the
+one-point window k = n (G_n = 0 on the first time point after a start or restart), which
+``min_window=2`` reproduces (tests/reference/surveillance).
+
 The upper bound is the smallest count y_n that makes G_n reach ``c_arl`` given the
 earlier counts (found by bisection over whole counts); expected = mu_n. ``expected`` (the
 in-control means, series x time, e.g. another detector's ``expected``) should be given, since
@@ -67,10 +73,13 @@ def _kappa(y: FloatArray, mu: FloatArray, alpha: float) -> FloatArray:
     return np.asarray(np.maximum(k, 1.0))
 
 
-def _glr(y: FloatArray, mu: FloatArray, alpha: float, starts: npt.NDArray[np.intp], n: int) -> FloatArray:
-    """G_n for every series given window starts (per series, the first allowed k)."""
+def _glr(
+    y: FloatArray, mu: FloatArray, alpha: float, starts: npt.NDArray[np.intp], n: int, min_window: int = 1
+) -> FloatArray:
+    """G_n for every series given window starts (per series, the first allowed k); windows
+    hold at least ``min_window`` time points."""
     best = np.zeros(y.shape[0])
-    for k in range(int(starts.min()), n + 1):
+    for k in range(int(starts.min()), n - min_window + 2):
         rows = starts <= k
         if not rows.any():
             continue
@@ -89,11 +98,14 @@ def glr_nb(
     c_arl: float = 5.0,
     window: int = 26,
     min_train: int = 8,
+    min_window: int = 1,
     range_: Sequence[int] | slice | None = None,
 ) -> CountSeries:
     """GLR chart; see the module docstring."""
-    if alpha < 0 or c_arl <= 0 or window < 1 or min_train < 1:
-        raise InvalidInput("glr_nb needs alpha >= 0, c_arl > 0, window >= 1 and min_train >= 1")
+    if alpha < 0 or c_arl <= 0 or window < 1 or min_train < 1 or not 1 <= min_window <= window:
+        raise InvalidInput(
+            "glr_nb needs alpha >= 0, c_arl > 0, window >= 1, min_train >= 1 and 1 <= min_window <= window"
+        )
     idx = detection_range(series, range_, 0 if expected is not None else min_train)
     if expected is None:  # the mean of each series before the range, as R's algo.cusum m = NULL
         first = int(idx[0]) if idx.size else series.n_time
@@ -118,7 +130,7 @@ def glr_nb(
         # no decision at a gap, where the window holds a gap, or without a positive mean
         ok = (gaps[rows, n + 1] - gaps[rows, starts] == 0) & ~np.isnan(mu[:, n]) & (mu[:, n] > 0)
         mu_ok = np.where(mu > 0, mu, 1.0)
-        g = _glr(np.nan_to_num(y), mu_ok, alpha, starts, int(n))
+        g = _glr(np.nan_to_num(y), mu_ok, alpha, starts, int(n), min_window)
         alarm = (g >= c_arl) & ok
         # smallest whole count at time n that reaches c_arl, by bisection on [0, hi]
         lo = np.zeros(series.n_series)
@@ -127,19 +139,22 @@ def glr_nb(
         for _ in range(40):
             mid = np.floor((lo + hi) / 2.0)
             trial[:, n] = mid
-            reach = _glr(trial, mu_ok, alpha, starts, int(n)) >= c_arl
+            reach = _glr(trial, mu_ok, alpha, starts, int(n), min_window) >= c_arl
             hi = np.where(reach, mid, hi)
             lo = np.where(reach, lo, mid)
             if np.all(hi - lo <= 1):
                 break
+        # With min_window > 1 right after a (re)start no window exists: no count can alarm.
+        bound = np.where(n - starts + 1 >= min_window, hi - 1.0, np.inf)
         exp_out[:, n] = np.where(ok, mu[:, n], np.nan)
-        up_out[:, n] = np.where(ok, hi - 1.0, np.nan)  # y > hi - 1  <=>  y >= hi reaches c_arl
+        up_out[:, n] = np.where(ok, bound, np.nan)  # y > hi - 1  <=>  y >= hi reaches c_arl
         al_out[:, n] = np.where(ok, alarm.astype(np.float64), np.nan)
         restart = np.where(alarm, n + 1, restart)
     params = {
         "alpha": alpha,
         "c_arl": c_arl,
         "window": window,
+        "min_window": min_window,
         "expected": "given" if expected is not None else "mean before range",
     }
     return series.with_result(

@@ -54,7 +54,9 @@ class Disease:
     def matches(self, code: str) -> bool:
         """ICD-10 prefix match: "A09" covers A09, A09.0, A09.9; "B18.1" covers B18.1x."""
         code = code.strip().upper()
-        return any(code == c or code.startswith(c + ".") or ("." in c and code.startswith(c)) for c in self.icd10)
+        return any(
+            code == c or code.startswith(c + ".") or ("." in c and code.startswith(c)) for c in self.icd10
+        )
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,13 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
         registry.get(prof.method)  # an unknown method fails when the catalogue loads, not at 3 a.m.
     diseases = tuple(
         Disease(
-            key=d["key"], name_zh=d["name_zh"], name_en=d["name_en"], klass=d["class"],
-            icd10=tuple(d["icd10"]), detector=d.get("detector", "default"), valid=_period(d.get("valid")),
+            key=d["key"],
+            name_zh=d["name_zh"],
+            name_en=d["name_en"],
+            klass=d["class"],
+            icd10=tuple(d["icd10"]),
+            detector=d.get("detector", "default"),
+            valid=_period(d.get("valid")),
             managed_as_a=tuple(_period(p) for p in d.get("managed_as_a", [])),
         )
         for d in raw["disease"]
@@ -132,14 +139,24 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
     if "rare" not in profiles:
         raise InvalidInput("the catalogue needs a 'rare' detector profile (one case = signal)")
     reporting = raw["reporting"]
-    return Catalogue(diseases, profiles, series["timezone"], int(series["history_days"]),
-                     int(series["snapshot_days"]), series["icd10_system"], series["report_time_extension"],
-                     int(reporting["grave_hours"]), int(reporting["other_hours"]))
+    return Catalogue(
+        diseases,
+        profiles,
+        series["timezone"],
+        int(series["history_days"]),
+        int(series["snapshot_days"]),
+        series["icd10_system"],
+        series["report_time_extension"],
+        int(reporting["grave_hours"]),
+        int(reporting["other_hours"]),
+    )
 
 
 @cache
 def default_catalogue() -> Catalogue:
-    text = resources.files("tiercare.core.surveillance").joinpath("data", "notifiable.toml").read_text("utf-8")
+    text = (
+        resources.files("tiercare.core.surveillance").joinpath("data", "notifiable.toml").read_text("utf-8")
+    )
     return parse_catalogue(tomllib.loads(text))
 
 
@@ -195,7 +212,9 @@ def daily_series(counts: Iterable[CaseCount], catalogue: Catalogue, end: dt.date
     return out
 
 
-def detect_day(series: Mapping[str, CountSeries], catalogue: Catalogue, day: dt.date) -> list[SignalCandidate]:
+def detect_day(
+    series: Mapping[str, CountSeries], catalogue: Catalogue, day: dt.date
+) -> list[SignalCandidate]:
     """Run each disease's detector on its series and keep the alarms of ``day`` (the
     last column). A cell without a decision (NA: too little history) is no signal."""
     by_key = {d.key: d for d in catalogue.diseases}
@@ -209,12 +228,20 @@ def detect_day(series: Mapping[str, CountSeries], catalogue: Catalogue, day: dt.
         dates = tuple(str(d) for d in s.dates[-k:])
         for i, skey in enumerate(result.keys):
             if result.alarm[i, last] == 1.0:
-                found.append(SignalCandidate(
-                    day=day, area=skey.area, disease=key, method=profile.method, params=dict(profile.params),
-                    observed=float(s.counts[i, last]), expected=_num(result.expected, i, last),
-                    upperbound=_num(result.upperbound, i, last), snapshot_dates=dates,
-                    snapshot_counts=tuple(float(x) for x in s.counts[i, -k:]),
-                ))
+                found.append(
+                    SignalCandidate(
+                        day=day,
+                        area=skey.area,
+                        disease=key,
+                        method=profile.method,
+                        params=dict(profile.params),
+                        observed=float(s.counts[i, last]),
+                        expected=_num(result.expected, i, last),
+                        upperbound=_num(result.upperbound, i, last),
+                        snapshot_dates=dates,
+                        snapshot_counts=tuple(float(x) for x in s.counts[i, -k:]),
+                    )
+                )
     return found
 
 
@@ -264,5 +291,17 @@ def reporting_timeliness(cases: Sequence[ReportedCase], catalogue: Catalogue) ->
     return [Timeliness(g, n, ok) for g, (n, ok) in totals.items()]
 
 
-__all__ = ["CaseCount", "Catalogue", "Disease", "ReportedCase", "SeriesKey", "SignalCandidate", "Timeliness",
-           "daily_series", "default_catalogue", "detect_day", "parse_catalogue", "reporting_timeliness"]
+__all__ = [
+    "CaseCount",
+    "Catalogue",
+    "Disease",
+    "ReportedCase",
+    "SeriesKey",
+    "SignalCandidate",
+    "Timeliness",
+    "daily_series",
+    "default_catalogue",
+    "detect_day",
+    "parse_catalogue",
+    "reporting_timeliness",
+]

@@ -19,6 +19,7 @@ from tiercare.core.surveillance.farrington import farrington
 from tiercare.core.surveillance.farrington_flexible import farrington_flexible
 from tiercare.core.surveillance.fixed_threshold import fixed_threshold
 from tiercare.core.surveillance.glr_nb import glr_nb
+from tiercare.core.surveillance.holiday_glm import holiday_glm
 from tiercare.core.surveillance.moving_percentile import moving_percentile
 from tiercare.core.surveillance.series import CountSeries
 
@@ -70,3 +71,4 @@ for _name, _det in (
     register(_name, _det)
 register("cusum", cusum)
 register("glr_nb", glr_nb)
+register("holiday_glm", holiday_glm)

@@ -49,12 +49,16 @@ class OutbreakResult:
 
 
 def _matches(s: SignalRef, o: Outbreak, lead_days: int) -> bool:
-    return (s.disease == o.disease and (o.area.startswith(s.area) or o.county.startswith(s.area))
-            and o.first_day - dt.timedelta(days=lead_days) <= s.day <= o.last_day)
+    return (
+        s.disease == o.disease
+        and (o.area.startswith(s.area) or o.county.startswith(s.area))
+        and o.first_day - dt.timedelta(days=lead_days) <= s.day <= o.last_day
+    )
 
 
-def compare(signals: Sequence[SignalRef], outbreaks: Sequence[Outbreak],
-            lead_days: int = 7) -> tuple[list[OutbreakResult], list[SignalRef]]:
+def compare(
+    signals: Sequence[SignalRef], outbreaks: Sequence[Outbreak], lead_days: int = 7
+) -> tuple[list[OutbreakResult], list[SignalRef]]:
     """Per outbreak: matching signals and the first one; and the signals matching none."""
     results = []
     for o in outbreaks:
