@@ -64,7 +64,7 @@ def test_large_batch_uses_staging_and_keeps_history(router, db):
              for i in range(1, 121)]
     report = BulkImporter(router.store, router.service, batch_size=100).run(iter(lines), analyze=False)
     assert report.created == 120
-    hist = db.execute("SELECT count(*) FROM fhir_history WHERE id LIKE 'bulk-%'").fetchone()[0]
+    hist = db.execute("SELECT count(*) FROM fhir_history h JOIN fhir_resource r ON r.rid = h.rid WHERE r.id LIKE 'bulk-%'").fetchone()[0]
     assert hist == 120
 
 
@@ -86,6 +86,6 @@ def test_import_with_worker_processes_gives_the_same_result(router, db):
     lines.insert(5, ("mem", 99, b"{bad"))
     report = BulkImporter(router.store, router.service, batch_size=10, workers=2).run(iter(lines), analyze=False)
     assert (report.created, [e.line for e in report.errors]) == (40, [99])
-    rows = db.execute("SELECT count(*) FROM fhir_string WHERE resource_id LIKE 'wk-%%' AND param = 'name' "
-                      "AND value = '张伟'").fetchone()[0]
+    rows = db.execute("SELECT count(*) FROM fhir_string s JOIN fhir_resource r ON r.rid = s.rid WHERE r.id LIKE 'wk-%%' "
+                      "AND s.param = fhir_param('Patient', 'name') AND s.value = '张伟'").fetchone()[0]
     assert rows == 40

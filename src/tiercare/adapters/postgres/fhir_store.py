@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -25,11 +27,10 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 from tiercare.core.errors import PreconditionFailed
 from tiercare.services.fhir_ports import HistoryPage, SearchPage, StoredResource, WriteOp
 
-# Index table per row kind (tiercare.core.fhir.index rows) -> (table, value columns).
-# The whitelist of identifiers used in SQL.
+# Index table per row kind (tiercare.core.fhir.index rows) -> (table, value columns after
+# ``rid``). The whitelist of identifiers used in SQL.
 INDEX_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "token": ("fhir_token", ("param", "system", "code")),
-    "token_text": ("fhir_token_text", ("param", "text")),
+    "token": ("fhir_token", ("param", "system", "code", "text")),
     "string": ("fhir_string", ("param", "value", "exact", "pinyin")),
     "date": ("fhir_date", ("param", "lo", "hi")),
     "reference": ("fhir_reference", ("param", "target_type", "target_id", "url", "identifier_system",
@@ -40,6 +41,19 @@ INDEX_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "composite": ("fhir_composite", ("param", "system", "code", "v_system", "v_code", "v_num_lo", "v_num_hi",
                                      "v_lo", "v_hi", "v_string")),
 }
+COPY_SQL = {kind: f"COPY {table} (rid, {', '.join(cols)}) FROM STDIN" for kind, (table, cols) in INDEX_TABLES.items()}
+
+
+@lru_cache(maxsize=8192)
+def param_code(resource_type: str, name: str) -> int:
+    """The int4 code of search parameter ``name`` of ``resource_type`` in the index tables:
+    the first 32 bits of md5('Type.name'), signed; SQL: ``fhir_param(type, name)`` (migration 0012)."""
+    digest = hashlib.md5(f"{resource_type}.{name}".encode(), usedforsecurity=False).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+def param_codes(resource_types: Iterable[str], name: str) -> list[int]:
+    return [param_code(rt, name) for rt in resource_types]
 
 
 def _composite_values(row: Any) -> tuple[Any, ...] | None:
@@ -63,35 +77,41 @@ def _composite_values(row: Any) -> tuple[Any, ...] | None:
     return None
 
 
-def index_tuples(rows: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Index rows of one resource -> values per table kind (param first)."""
+def index_tuples(resource_type: str, rows: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Index rows of one resource -> values per table kind (param code first, no rid)."""
     out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in INDEX_TABLES}
     for row in rows or ():
         k = row.kind
+        p = param_code(resource_type, row.param)
         if k == "token":
-            if row.code is not None or row.system is not None:
-                out["token"].append((row.param, row.system, row.code))
-            if row.text:
-                out["token_text"].append((row.param, row.text))
+            if row.code is not None or row.system is not None or row.text:
+                out["token"].append((p, row.system, row.code, row.text or None))
         elif k == "string":
-            out["string"].append((row.param, row.value, row.exact, row.pinyin))
+            out["string"].append((p, row.value, None if row.exact == row.value else row.exact, row.pinyin))
         elif k == "date":
-            out["date"].append((row.param, row.low, row.high))
+            out["date"].append((p, row.low, row.high))
         elif k == "reference":
             url = row.url if row.version is None or row.url is None else f"{row.url}|{row.version}"
-            out["reference"].append((row.param, row.target_type, row.target_id, url, row.identifier_system,
+            out["reference"].append((p, row.target_type, row.target_id, url, row.identifier_system,
                                      row.identifier_value))
         elif k == "quantity":
-            out["quantity"].append((row.param, row.value, row.low, row.high, row.system, row.code, row.unit))
+            out["quantity"].append((p, row.value, row.low, row.high, row.system, row.code, row.unit))
         elif k == "number":
-            out["number"].append((row.param, row.value))
+            out["number"].append((p, row.value))
         elif k == "uri":
-            out["uri"].append((row.param, row.uri))
+            out["uri"].append((p, row.uri))
         elif k == "composite":
             values = _composite_values(row)
             if values is not None:
-                out["composite"].append((row.param, *values))
+                out["composite"].append((p, *values))
     return out
+
+
+def index_copy(rid: int, resource_type: str, rows: Any) -> dict[str, str]:
+    """Index rows of one resource as COPY text per table kind (each line starts with ``rid``)."""
+    prefix = f"{rid}\t"
+    return {kind: "".join(prefix + "\t".join([_copy_field(v) for v in t]) + "\n" for t in tuples)
+            for kind, tuples in index_tuples(resource_type, rows).items() if tuples}
 
 
 _UPSERT = """
@@ -101,7 +121,7 @@ ON CONFLICT (resource_type, id) DO UPDATE
    SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
        deleted = EXCLUDED.deleted, body = EXCLUDED.body
  WHERE r.version = EXCLUDED.version - 1
-RETURNING r.resource_type, r.id
+RETURNING r.resource_type, r.id, r.rid
 """
 
 
@@ -120,12 +140,7 @@ ON CONFLICT (resource_type, id) DO UPDATE
    SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
        deleted = EXCLUDED.deleted, body = EXCLUDED.body
  WHERE r.version = EXCLUDED.version - 1
-RETURNING r.resource_type, r.id
-"""
-
-_HISTORY_STAGED = """
-INSERT INTO fhir_history (resource_type, id, version, last_updated, deleted, method, body)
-SELECT resource_type, id, version, last_updated, deleted, method, NULL FROM fhir_stage
+RETURNING r.resource_type, r.id, r.rid
 """
 
 # The body of the current version lives in fhir_resource only; when a version is replaced
@@ -134,20 +149,20 @@ _ARCHIVE = """
 UPDATE fhir_history h SET body = r.body
   FROM fhir_resource r, unnest(%s::text[], %s::text[]) AS k(rt, id)
  WHERE r.resource_type = k.rt AND r.id = k.id AND NOT r.deleted
-   AND h.resource_type = r.resource_type AND h.id = r.id AND h.version = r.version AND h.body IS NULL
+   AND h.rid = r.rid AND h.version = r.version AND h.body IS NULL
 """
 
 # A history row's body: its own, or (current version) the one in fhir_resource.
 _VREAD = """
-SELECT h.last_updated, h.deleted, coalesce(h.body, r.body), h.method
-  FROM fhir_history h LEFT JOIN fhir_resource r
-    ON NOT h.deleted AND r.resource_type = h.resource_type AND r.id = h.id AND r.version = h.version
- WHERE h.resource_type = %s AND h.id = %s AND h.version = %s
+SELECT h.last_updated, h.deleted,
+       CASE WHEN h.body IS NOT NULL THEN h.body WHEN NOT h.deleted AND h.version = r.version THEN r.body END, h.method
+  FROM fhir_resource r JOIN fhir_history h ON h.rid = r.rid
+ WHERE r.resource_type = %s AND r.id = %s AND h.version = %s
 """
 _HISTORY = """
-SELECT h.seq, h.resource_type, h.id, h.version, h.last_updated, h.deleted, coalesce(h.body, r.body), h.method
-  FROM fhir_history h LEFT JOIN fhir_resource r
-    ON NOT h.deleted AND r.resource_type = h.resource_type AND r.id = h.id AND r.version = h.version
+SELECT h.seq, r.resource_type, r.id, h.version, h.last_updated, h.deleted,
+       CASE WHEN h.body IS NOT NULL THEN h.body WHEN NOT h.deleted AND h.version = r.version THEN r.body END, h.method
+  FROM fhir_history h JOIN fhir_resource r ON r.rid = h.rid
  {} ORDER BY h.seq DESC LIMIT %s
 """
 
@@ -253,10 +268,10 @@ class PgFhirSession:
         where: list[sql.Composable] = []
         args: list[Any] = []
         if resource_type is not None:
-            where.append(sql.SQL("h.resource_type = %s"))
+            where.append(sql.SQL("r.resource_type = %s"))
             args.append(resource_type)
         if id is not None:
-            where.append(sql.SQL("h.id = %s"))
+            where.append(sql.SQL("r.id = %s"))
             args.append(id)
         if since is not None:
             where.append(sql.SQL("h.last_updated >= %s"))
@@ -304,11 +319,11 @@ class PgFhirSession:
                 else:
                     out[rt] = set(patients)
                 continue
-            q = ("SELECT DISTINCT resource_id FROM fhir_reference WHERE resource_type = %s AND param = ANY(%s) "
-                 "AND target_type = 'Patient'")
-            args: list[Any] = [rt, list(compartment.get(rt, ()))]
+            q = ("SELECT DISTINCT r.id FROM fhir_reference t JOIN fhir_resource r ON r.rid = t.rid "
+                 "WHERE r.resource_type = %s AND t.param = ANY(%s) AND t.target_type = 'Patient'")
+            args: list[Any] = [rt, [param_code(rt, name) for name in compartment.get(rt, ())]]
             if patients is not None:
-                q += " AND target_id = ANY(%s)"
+                q += " AND t.target_id = ANY(%s)"
                 args.append(patients)
             out[rt] = {r[0] for r in self.conn.execute(q, args).fetchall()}
         return out
@@ -338,13 +353,12 @@ class PgFhirSession:
             raise PreconditionFailed(
                 f"{lost.resource_type}/{lost.id} was changed by another request (version conflict); retry"
             )
+        rids = {(r[0], r[1]): r[2] for r in done}
         with self.conn.cursor() as cur:
-            if len(ops) < STAGE_MIN:
-                with cur.copy("COPY fhir_history (resource_type, id, version, last_updated, deleted, method, body) "
-                              "FROM STDIN") as cp:
-                    cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                        None) for op in ops))
-            self._replace_index(cur, ops)
+            with cur.copy("COPY fhir_history (rid, version, last_updated, deleted, method) FROM STDIN") as cp:
+                cp.write(copy_text((rids[op.resource_type, op.id], op.version, op.last_updated, op.deleted,
+                                    op.method) for op in ops))
+            self._replace_index(cur, ops, rids)
 
     def _upsert_unnest(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
         cols: list[list[Any]] = [[], [], [], [], [], []]
@@ -359,7 +373,7 @@ class PgFhirSession:
 
     def _upsert_staged(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
         """Large writes: COPY once into a temporary staging table, then upsert the current
-        rows and append the history rows from it (the body crosses the wire once)."""
+        rows from it (the body crosses the wire once)."""
         with self.conn.cursor() as cur:
             cur.execute(_STAGE_DDL)
             with cur.copy("COPY fhir_stage (resource_type, id, version, last_updated, deleted, method, body) "
@@ -367,34 +381,24 @@ class PgFhirSession:
                 cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
                                     _dumps(op.body)) for op in ops))
             done = cur.execute(_UPSERT_STAGED).fetchall()
-            if len(done) == len(ops):
-                cur.execute(_HISTORY_STAGED)
             cur.execute("TRUNCATE fhir_stage")
         return done
 
-    def _replace_index(self, cur: psycopg.Cursor[Any], ops: Sequence[WriteOp]) -> None:
-        replaced = [op for op in ops if op.version > 1]
+    def _replace_index(self, cur: psycopg.Cursor[Any], ops: Sequence[WriteOp],
+                       rids: dict[tuple[str, str], int]) -> None:
+        replaced = [rids[op.resource_type, op.id] for op in ops if op.version > 1]
         if replaced:
-            types = [op.resource_type for op in replaced]
-            ids = [op.id for op in replaced]
             for table, _ in INDEX_TABLES.values():
-                cur.execute(
-                    sql.SQL("DELETE FROM {} t USING unnest(%s::text[], %s::text[]) AS k(rt, id) "
-                            "WHERE t.resource_type = k.rt AND t.resource_id = k.id").format(sql.Identifier(table)),
-                    (types, ids),
-                )
-        live = [op for op in ops if not op.deleted and op.index is not None]
-        if not live:
-            return
-        per_op = [(op, index_tuples(op.index)) for op in live]
-        for kind, (table, columns) in INDEX_TABLES.items():
-            rows = [(op.resource_type, op.id, *row) for op, tuples in per_op for row in tuples[kind]]
-            if not rows:
+                cur.execute(sql.SQL("DELETE FROM {} WHERE rid = ANY(%s)").format(sql.Identifier(table)), (replaced,))
+        blocks: dict[str, list[str]] = {}
+        for op in ops:
+            if op.deleted or op.index is None:
                 continue
-            stmt = sql.SQL("COPY {} (resource_type, resource_id, {}) FROM STDIN").format(
-                sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
-            with cur.copy(stmt) as cp:
-                cp.write(copy_text(rows))
+            for kind, text in index_copy(rids[op.resource_type, op.id], op.resource_type, op.index).items():
+                blocks.setdefault(kind, []).append(text)
+        for kind, texts in blocks.items():
+            with cur.copy(COPY_SQL[kind]) as cp:
+                cp.write("".join(texts).encode("utf-8"))
 
     def lock(self, key: str) -> None:
         self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
