@@ -114,6 +114,17 @@ def index_copy(rid: int, resource_type: str, rows: Any) -> dict[str, str]:
             for kind, tuples in index_tuples(resource_type, rows).items() if tuples}
 
 
+def encode_new(rid: int, resource_type: str, resource: dict[str, Any], index: Any) -> tuple[bytes, dict[str, bytes]]:
+    """Bulk-load payload of a new resource (the importer's codec, run where the line is
+    prepared): its fhir_resource COPY line after ``rid\tversion\tdeleted\tlast_updated`` and its
+    index rows as COPY text per table kind."""
+    body = orjson.dumps(resource)
+    if b"\\" in body:  # COPY text format: a backslash is an escape (orjson emits no raw tab/LF/CR)
+        body = body.replace(b"\\", b"\\\\")
+    row = f"{resource_type}\t{resource['id']}\t".encode() + body + b"\n"
+    return row, {kind: text.encode() for kind, text in index_copy(rid, resource_type, index).items()}
+
+
 _UPSERT = """
 INSERT INTO fhir_resource AS r (resource_type, id, version, last_updated, deleted, body)
 SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::timestamptz[], %s::bool[], %s::jsonb[])
@@ -248,6 +259,47 @@ class PgFhirSession:
             ([k[0] for k in keys], [k[1] for k in keys]),
         ).fetchall()
         return {(r[0], r[1]): StoredResource(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+    def existing(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of ``keys`` are stored (deleted ones included), locked against concurrent writes."""
+        if not keys:
+            return set()
+        rows = self.conn.execute(
+            "SELECT r.resource_type, r.id FROM fhir_resource r "
+            "JOIN unnest(%s::text[], %s::text[]) AS k(rt, id) ON r.resource_type = k.rt AND r.id = k.id "
+            "FOR UPDATE OF r",
+            ([k[0] for k in keys], [k[1] for k in keys]),
+        ).fetchall()
+        return {(r[0], r[1]) for r in rows}
+
+    def insert_new(self, items: Sequence[tuple[int, tuple[bytes, dict[str, bytes]]]], ts: datetime) -> None:
+        """Bulk load of new resources (version 1, method POST) from :func:`encode_new` payloads:
+        one COPY into fhir_resource, one into fhir_history and one per index table, in this
+        session's transaction. A resource that exists meanwhile raises PreconditionFailed (the
+        whole batch is rolled back)."""
+        if not items:
+            return
+        stamp = ts.isoformat()
+        head = [f"{rid}\t1\tf\t{stamp}\t".encode() for rid, _ in items]
+        blocks: dict[str, list[bytes]] = {}
+        for _, (_, index) in items:
+            for kind, data in index.items():
+                blocks.setdefault(kind, []).append(data)
+        # the load is acknowledged only when the whole import ends: no need to wait for the
+        # WAL flush of every batch (a crash still loses whole batches only, never half of one)
+        self.conn.execute("SET LOCAL synchronous_commit = off")
+        try:
+            with self.conn.cursor() as cur:
+                with cur.copy("COPY fhir_resource (rid, version, deleted, last_updated, resource_type, id, body) "
+                              "FROM STDIN") as cp:
+                    cp.write(b"".join(h + payload[0] for h, (_, payload) in zip(head, items, strict=True)))
+                with cur.copy("COPY fhir_history (rid, version, last_updated, deleted, method) FROM STDIN") as cp:
+                    cp.write("".join(f"{rid}\t1\t{stamp}\tf\tPOST\n" for rid, _ in items).encode())
+                for kind, datas in blocks.items():
+                    with cur.copy(COPY_SQL[kind]) as cp:
+                        cp.write(b"".join(datas))
+        except psycopg.errors.UniqueViolation:
+            raise PreconditionFailed("a resource of this batch was created by another request meanwhile") from None
 
     def analyze(self) -> None:
         """Refresh planner statistics after a bulk load (so search plans hold right away)."""
@@ -442,6 +494,16 @@ class PgFhirStore:
             yield conn
 
         return cls(borrow)
+
+    # the bulk importer's fast path (services.fhir_bulk): a picklable codec and rid reservation
+    import_codec = staticmethod(encode_new)
+
+    def reserve_rids(self, n: int) -> list[int]:
+        """``n`` fresh resource keys (the sequence is not transactional: a rolled-back batch
+        leaves a gap, nothing else)."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT nextval('fhir_rid_seq') FROM generate_series(1, %s)", (n,)).fetchall()
+        return [r[0] for r in rows]
 
     @contextlib.contextmanager
     def session(self) -> Iterator[PgFhirSession]:
