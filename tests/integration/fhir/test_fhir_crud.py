@@ -136,3 +136,10 @@ def test_sql_param_code_matches_python(db):
 
     got = db.execute("SELECT fhir_param('Patient', 'name'), fhir_param('Observation', 'code-value-quantity')").fetchone()
     assert got == (param_code("Patient", "name"), param_code("Observation", "code-value-quantity"))
+
+
+def test_sql_system_hash_matches_python(db):
+    from tiercare.adapters.postgres.fhir_store import text_hash
+
+    got = db.execute("SELECT fhir_hash('http://loinc.org'), fhir_hash('urn:oid:2.16.156.10011.1.24')").fetchone()
+    assert got == (text_hash("http://loinc.org"), text_hash("urn:oid:2.16.156.10011.1.24"))

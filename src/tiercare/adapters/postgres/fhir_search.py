@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from tiercare.adapters.postgres.fhir_store import decode_cursor, encode_cursor, param_code
+from tiercare.adapters.postgres.fhir_store import decode_cursor, encode_cursor, param_code, text_hash
 from tiercare.core.errors import InvalidInput, NotSupported
 from tiercare.services.fhir_ports import SearchPage, StoredResource
 
@@ -108,8 +108,9 @@ class SearchCompiler:
     def value(self, b: Builder, ptype: str, modifier: str | None, v: Any) -> sql.Composable:
         """Condition on the index row ``t`` for one value (R4 search §3.1.1.4-5)."""
         if ptype == "token" or (ptype == "reference" and modifier == "identifier"):
-            sys_col, code_col = ("system", "code") if ptype == "token" else ("identifier_system", "identifier_value")
-            return self._token(b, v, sys_col, code_col)
+            if ptype == "token":  # fhir_token.system holds text_hash(system)
+                return self._token(b, v, "system", "code", hashed=True)
+            return self._token(b, v, "identifier_system", "identifier_value")
         if ptype == "string":
             if modifier == "exact":
                 return sql.SQL("coalesce(t.exact, t.value) = {}").format(b.bind(v.exact))
@@ -146,14 +147,15 @@ class SearchCompiler:
             return self._composite(b, v)
         raise NotSupported(f"search parameter type {ptype} is not supported")
 
-    def _token(self, b: Builder, v: Any, sys_col: str, code_col: str) -> sql.Composable:
+    def _token(self, b: Builder, v: Any, sys_col: str, code_col: str, hashed: bool = False) -> sql.Composable:
         parts: list[sql.Composable] = []
         if v.code is not None:
             parts.append(sql.SQL("t.{} = {}").format(sql.Identifier(code_col), b.bind(v.code)))
         if v.no_system:
             parts.append(sql.SQL("t.{} IS NULL").format(sql.Identifier(sys_col)))
         elif v.system is not None:
-            parts.append(sql.SQL("t.{} = {}").format(sql.Identifier(sys_col), b.bind(v.system)))
+            parts.append(sql.SQL("t.{} = {}").format(sql.Identifier(sys_col),
+                                                    b.bind(text_hash(v.system) if hashed else v.system)))
         return _and(parts) if parts else sql.SQL("FALSE")
 
     @staticmethod
@@ -390,7 +392,7 @@ def _follow(conn: psycopg.Connection, types: list[str], ids: list[str], inc: Any
         cond.append(sql.SQL("ref.target_type = {}").format(b.bind(inc.target_type)))
     if reverse:
         stmt = sql.SQL(
-            "SELECT DISTINCT src.resource_type, src.id, src.version, src.last_updated, src.body "
+            "SELECT DISTINCT ON (src.rid) src.resource_type, src.id, src.version, src.last_updated, src.body "
             "FROM unnest({}::text[], {}::text[]) AS k(rt, id) "
             "JOIN fhir_reference ref ON ref.target_type = k.rt AND ref.target_id = k.id "
             "JOIN fhir_resource src ON src.rid = ref.rid "
@@ -398,7 +400,7 @@ def _follow(conn: psycopg.Connection, types: list[str], ids: list[str], inc: Any
                                                              b.bind(MAX_INCLUDES))
     else:
         stmt = sql.SQL(
-            "SELECT DISTINCT x.resource_type, x.id, x.version, x.last_updated, x.body "
+            "SELECT DISTINCT ON (x.rid) x.resource_type, x.id, x.version, x.last_updated, x.body "
             "FROM unnest({}::text[], {}::text[]) AS k(rt, id) "
             "JOIN fhir_resource src ON src.resource_type = k.rt AND src.id = k.id "
             "JOIN fhir_reference ref ON ref.rid = src.rid "

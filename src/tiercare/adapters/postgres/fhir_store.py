@@ -52,8 +52,11 @@ def param_code(resource_type: str, name: str) -> int:
     return int.from_bytes(digest[:4], "big", signed=True)
 
 
-def param_codes(resource_types: Iterable[str], name: str) -> list[int]:
-    return [param_code(rt, name) for rt in resource_types]
+@lru_cache(maxsize=4096)
+def text_hash(value: str) -> int:
+    """fhir_token.system as stored: the first 64 bits of md5(value), signed; SQL: ``fhir_hash``
+    (migration 0013)."""
+    return int.from_bytes(hashlib.md5(value.encode(), usedforsecurity=False).digest()[:8], "big", signed=True)
 
 
 def _composite_values(row: Any) -> tuple[Any, ...] | None:
@@ -85,7 +88,8 @@ def index_tuples(resource_type: str, rows: Any) -> dict[str, list[tuple[Any, ...
         p = param_code(resource_type, row.param)
         if k == "token":
             if row.code is not None or row.system is not None or row.text:
-                out["token"].append((p, row.system, row.code, row.text or None))
+                out["token"].append((p, None if row.system is None else text_hash(row.system), row.code,
+                                     row.text or None))
         elif k == "string":
             out["string"].append((p, row.value, None if row.exact == row.value else row.exact, row.pinyin))
         elif k == "date":
@@ -127,7 +131,7 @@ def encode_new(rid: int, resource_type: str, resource: dict[str, Any], index: An
 
 _UPSERT = """
 INSERT INTO fhir_resource AS r (resource_type, id, version, last_updated, deleted, body)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::timestamptz[], %s::bool[], %s::jsonb[])
+SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::timestamptz[], %s::bool[], %s::json[])
 ON CONFLICT (resource_type, id) DO UPDATE
    SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
        deleted = EXCLUDED.deleted, body = EXCLUDED.body
@@ -136,23 +140,7 @@ RETURNING r.resource_type, r.id, r.rid
 """
 
 
-STAGE_MIN = 50  # writes of this many versions or more go through the COPY staging table
-
-_STAGE_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS fhir_stage (
-    resource_type text, id text, version int, last_updated timestamptz, deleted bool, method text, body jsonb
-) ON COMMIT DELETE ROWS
-"""
-
-_UPSERT_STAGED = """
-INSERT INTO fhir_resource AS r (resource_type, id, version, last_updated, deleted, body)
-SELECT resource_type, id, version, last_updated, deleted, body FROM fhir_stage
-ON CONFLICT (resource_type, id) DO UPDATE
-   SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
-       deleted = EXCLUDED.deleted, body = EXCLUDED.body
- WHERE r.version = EXCLUDED.version - 1
-RETURNING r.resource_type, r.id, r.rid
-"""
+STAGE_MIN = 50  # writes of this many versions or more COPY their new resources straight into fhir_resource
 
 # The body of the current version lives in fhir_resource only; when a version is replaced
 # its body moves into its history row (halves the bytes written by creates and imports).
@@ -208,7 +196,7 @@ def _dumps(obj: Any) -> str:
 
 
 def configure(conn: psycopg.Connection) -> None:
-    """Use orjson for jsonb on this connection (2-5x faster than the json module)."""
+    """Use orjson for json/jsonb on this connection (2-5x faster than the json module)."""
     set_json_loads(orjson.loads, conn)
     set_json_dumps(_dumps, conn)
 
@@ -395,10 +383,10 @@ class PgFhirSession:
         replaced = [op for op in ops if op.version > 1]
         if replaced:
             self.conn.execute(_ARCHIVE, ([op.resource_type for op in replaced], [op.id for op in replaced]))
-        if len(ops) >= STAGE_MIN:
-            done = self._upsert_staged(ops)
-        else:
-            done = self._upsert_unnest(ops)
+        new = [op for op in ops if op.version == 1] if len(ops) >= STAGE_MIN else []
+        rest = [op for op in ops if op.version != 1] if new else list(ops)
+        done = self._insert_copy(new) if new else []
+        done += self._upsert_unnest(rest) if rest else []
         if len(done) != len(ops):
             written = {(r[0], r[1]) for r in done}
             lost = next(op for op in ops if (op.resource_type, op.id) not in written)
@@ -423,18 +411,22 @@ class PgFhirSession:
             cols[5].append(_dumps(op.body))
         return self.conn.execute(_UPSERT, cols).fetchall()
 
-    def _upsert_staged(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
-        """Large writes: COPY once into a temporary staging table, then upsert the current
-        rows from it (the body crosses the wire once)."""
-        with self.conn.cursor() as cur:
-            cur.execute(_STAGE_DDL)
-            with cur.copy("COPY fhir_stage (resource_type, id, version, last_updated, deleted, method, body) "
-                          "FROM STDIN") as cp:
-                cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                    _dumps(op.body)) for op in ops))
-            done = cur.execute(_UPSERT_STAGED).fetchall()
-            cur.execute("TRUNCATE fhir_stage")
-        return done
+    def _insert_copy(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
+        """Large writes (bundles): the first versions get fresh rids and one COPY into
+        fhir_resource (the body crosses the wire once, no staging table). One that exists
+        already (created meanwhile by someone else) is a version conflict."""
+        rids = [r[0] for r in self.conn.execute("SELECT nextval('fhir_rid_seq') FROM generate_series(1, %s)",
+                                                (len(ops),)).fetchall()]
+        try:
+            with self.conn.cursor() as cur, cur.copy(
+                    "COPY fhir_resource (rid, version, deleted, last_updated, resource_type, id, body) "
+                    "FROM STDIN") as cp:
+                cp.write(copy_text((rid, 1, op.deleted, op.last_updated, op.resource_type, op.id, _dumps(op.body))
+                                   for rid, op in zip(rids, ops, strict=True)))
+        except psycopg.errors.UniqueViolation:
+            raise PreconditionFailed("a resource of this write was created by another request meanwhile; retry"
+                                     ) from None
+        return [(op.resource_type, op.id, rid) for rid, op in zip(rids, ops, strict=True)]
 
     def _replace_index(self, cur: psycopg.Cursor[Any], ops: Sequence[WriteOp],
                        rids: dict[tuple[str, str], int]) -> None:
