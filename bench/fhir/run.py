@@ -295,7 +295,8 @@ def main() -> None:
         }
         results["search"] = latencies(tc.base, tc.token, queries, args.clients, args.per_query)
         size = subprocess.run([str(BIN / "tiercare"), "db", "psql", "-At", "-c",
-                               "SELECT pg_database_size(current_database()), (SELECT count(*) FROM fhir_resource)"],
+                               "SELECT (SELECT sum(pg_total_relation_size(oid)) FROM pg_class WHERE relkind = 'r' "
+                               "AND relname LIKE 'fhir%'), (SELECT count(*) FROM fhir_resource)"],
                               env=tc.env, capture_output=True, text=True).stdout.strip()
         if "|" in size:
             db_bytes, n_res = (int(x) for x in size.split("|"))
