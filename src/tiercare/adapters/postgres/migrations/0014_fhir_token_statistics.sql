@@ -5,3 +5,4 @@
 -- found), then fetches every match to sort them (157 ms) instead of walking the resources
 -- in id order and stopping at the page size (5 ms).
 CREATE STATISTICS IF NOT EXISTS fhir_token_stats (mcv, dependencies) ON param, system, code FROM fhir_token;
+ANALYZE fhir_token;
