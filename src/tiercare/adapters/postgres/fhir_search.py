@@ -9,6 +9,7 @@ predicate on another owner: an :class:`Owner` is an alias of a fhir_resource row
 Paging is keyset (cursor = last row's sort values + id), so next/prev links stay correct
 while others write; ``_offset`` is honoured only without a cursor.
 
+Parallel query is off for the search's transaction (see :meth:`SearchCompiler.run`).
 Statements are never server-prepared (``prepare=False``): after five executions PostgreSQL
 may switch a prepared statement to a generic plan, which cannot see that
 ``target_id = $1`` selects one patient's rows and then walks the whole type in id order
@@ -296,6 +297,10 @@ class SearchCompiler:
         return keys
 
     def run(self, conn: psycopg.Connection, q: Any, cursor: str | None) -> SearchPage:
+        # A page of a search is a short OLTP query: starting parallel workers cost more than
+        # they save (at 1M resources: Patient?name= 62 -> 31 ms, Observation?code= 14 -> 7 ms
+        # without them) and take cores from concurrent requests. For this transaction only.
+        conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         b = Builder()
         where = self.where(b, q)
         keys = self._sort_keys(b, q)
