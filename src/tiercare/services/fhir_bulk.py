@@ -8,8 +8,9 @@ Policy (docs/fhir-store.md, "Bulk import"):
   content, so re-running the same file never creates duplicates;
 * a line whose content equals the stored version creates no new version; a changed one
   creates the next version (history kept);
-* lines are loaded in batches, one transaction per batch (COPY into a staging table, then
-  the resource, history and index tables); a crash loses at most the open batch;
+* lines are loaded in batches, one transaction per batch (new resources COPYed straight
+  into the resource, history and index tables, stored ones through the versioned write);
+  a crash loses at most the open batch;
 * ANALYZE runs at the end so search plans are right immediately after a load.
 """
 

@@ -1,11 +1,15 @@
 """PostgreSQL FHIR store (FHIR 资源库): the FhirStore/FhirSession ports on the tables of
-migration 0010.
+migrations 0010-0014 (docs/fhir-store.md "Schema").
 
-A write of N versions is a handful of statements whatever N is: one UNNEST upsert into
-fhir_resource guarded by the version (optimistic lock), one COPY into fhir_history (the
-current version's body lives in fhir_resource only, see _ARCHIVE), one
-DELETE per index table for replaced versions and one COPY per index table. All inside the
-session's transaction, so a crash leaves either the whole write or nothing.
+Every resource has an integer key ``rid``; history and index rows are keyed by it, index rows
+name their search parameter by an int4 code (:func:`param_code`). A write of N versions is a
+handful of statements whatever N is: one UNNEST upsert into fhir_resource guarded by the
+version (optimistic lock) — or, for the first versions of a large write, one COPY with fresh
+rids — one COPY into fhir_history (the current version's body lives in fhir_resource only,
+see _ARCHIVE), one DELETE per index table for replaced versions and one COPY per index
+table. All inside the session's transaction, so a crash leaves either the whole write or
+nothing. Bulk loads use :func:`encode_new` (in the importer's worker processes) and
+:meth:`PgFhirSession.insert_new`.
 SQL takes bound parameters only; table and column names come from :data:`INDEX_TABLES`.
 """
 
