@@ -123,8 +123,10 @@ class TierCare:
         self.token = ""
 
     def tc(self, *args: str) -> str:
-        return subprocess.run([str(BIN / "tiercare"), *args], env=self.env, check=True, capture_output=True,
-                              text=True).stdout.strip()
+        done = subprocess.run([str(BIN / "tiercare"), *args], env=self.env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"tiercare {args[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
+        return done.stdout.strip()
 
     def start(self) -> None:
         self.tc("db", "start")
@@ -236,13 +238,18 @@ def main() -> None:
     try:
         tc.start()
         auth = {"Authorization": f"Bearer {tc.token}"}
-        tc_rates = [post_bundles(tc.base, bundles, auth) for bundles in runs]
-        results["tiercare_bundle_resources_per_s"] = round(statistics.median(tc_rates), 1)
-        results["tiercare_bundle_runs"] = [round(x, 1) for x in tc_rates]
         if peer is not None:
             peer.install()
             peer.start()
-            peer_rates = [post_bundles(peer.base, bundles, {}) for bundles in runs]
+        # the two servers take turns, run by run, so that both see the same load of this shared machine
+        tc_rates, peer_rates = [], []
+        for bundles in runs:
+            tc_rates.append(post_bundles(tc.base, bundles, auth))
+            if peer is not None:
+                peer_rates.append(post_bundles(peer.base, bundles, {}))
+        results["tiercare_bundle_resources_per_s"] = round(statistics.median(tc_rates), 1)
+        results["tiercare_bundle_runs"] = [round(x, 1) for x in tc_rates]
+        if peer is not None:
             peer.stop()
             results["sekmet_bundle_resources_per_s"] = round(statistics.median(peer_rates), 1)
             results["sekmet_bundle_runs"] = [round(x, 1) for x in peer_rates]
@@ -295,7 +302,8 @@ def main() -> None:
         }
         results["search"] = latencies(tc.base, tc.token, queries, args.clients, args.per_query)
         size = subprocess.run([str(BIN / "tiercare"), "db", "psql", "-At", "-c",
-                               "SELECT pg_database_size(current_database()), (SELECT count(*) FROM fhir_resource)"],
+                               "SELECT (SELECT sum(pg_total_relation_size(oid)) FROM pg_class WHERE relkind = 'r' "
+                               "AND relname LIKE 'fhir%'), (SELECT count(*) FROM fhir_resource)"],
                               env=tc.env, capture_output=True, text=True).stdout.strip()
         if "|" in size:
             db_bytes, n_res = (int(x) for x in size.split("|"))

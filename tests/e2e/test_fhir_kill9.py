@@ -35,7 +35,7 @@ def _bundle(tag: str, n: int) -> dict:
 
 
 def _stored(conn: psycopg.Connection, tag: str) -> int:
-    return conn.execute("SELECT count(*) FROM fhir_token WHERE param = 'identifier' AND code LIKE %s",
+    return conn.execute("SELECT count(*) FROM fhir_token WHERE param = fhir_param('Patient', 'identifier') AND code LIKE %s",
                         (f"{tag}-%",)).fetchone()[0]
 
 

@@ -64,7 +64,7 @@ def test_large_batch_uses_staging_and_keeps_history(router, db):
              for i in range(1, 121)]
     report = BulkImporter(router.store, router.service, batch_size=100).run(iter(lines), analyze=False)
     assert report.created == 120
-    hist = db.execute("SELECT count(*) FROM fhir_history WHERE id LIKE 'bulk-%'").fetchone()[0]
+    hist = db.execute("SELECT count(*) FROM fhir_history h JOIN fhir_resource r ON r.rid = h.rid WHERE r.id LIKE 'bulk-%'").fetchone()[0]
     assert hist == 120
 
 
@@ -86,6 +86,25 @@ def test_import_with_worker_processes_gives_the_same_result(router, db):
     lines.insert(5, ("mem", 99, b"{bad"))
     report = BulkImporter(router.store, router.service, batch_size=10, workers=2).run(iter(lines), analyze=False)
     assert (report.created, [e.line for e in report.errors]) == (40, [99])
-    rows = db.execute("SELECT count(*) FROM fhir_string WHERE resource_id LIKE 'wk-%%' AND param = 'name' "
-                      "AND value = '张伟'").fetchone()[0]
+    rows = db.execute("SELECT count(*) FROM fhir_string s JOIN fhir_resource r ON r.rid = s.rid WHERE r.id LIKE 'wk-%%' "
+                      "AND s.param = fhir_param('Patient', 'name') AND s.value = '张伟'").fetchone()[0]
     assert rows == 40
+
+
+def test_imported_text_with_escapes_reads_back_equal_and_is_searchable(router, tmp_path, db):
+    # COPY text format: backslashes, tabs and line breaks inside JSON strings must survive
+    odd = 'C:\\temp\\x \t tab \n newline "quoted" 張偉 \\N'
+    row = {"resourceType": "Patient", "id": "esc-1", "name": [{"text": odd, "family": "張"}],
+           "identifier": [{"system": "urn:esc\\sys", "value": "a\\b\tc"}]}
+    _ndjson(tmp_path, "Patient.ndjson", [row])
+    report = BulkImporter(router.store, router.service, batch_size=10).run(_lines(tmp_path), analyze=False)
+    assert (report.created, report.errors) == (1, [])
+    with router.store.session() as s:
+        stored = s.current("Patient", "esc-1")
+    assert stored is not None
+    assert stored.body["name"][0]["text"] == odd
+    assert stored.body["identifier"][0] == row["identifier"][0]
+    n = db.execute("SELECT count(*) FROM fhir_token t JOIN fhir_resource r ON r.rid = t.rid WHERE r.id = 'esc-1' "
+                   "AND t.param = fhir_param('Patient', 'identifier') AND t.code = %s AND t.system = fhir_hash(%s)",
+                   ("a\\b\tc", "urn:esc\\sys")).fetchone()[0]
+    assert n == 1

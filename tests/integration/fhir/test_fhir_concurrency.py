@@ -49,5 +49,5 @@ def test_same_if_match_exactly_one_wins(pg_url):
     with psycopg.connect(pg_url) as check:
         version = check.execute("SELECT version FROM fhir_resource WHERE resource_type='Patient' AND id=%s",
                                 (pid,)).fetchone()[0]
-        versions = check.execute("SELECT count(*) FROM fhir_history WHERE id=%s", (pid,)).fetchone()[0]
+        versions = check.execute("SELECT count(*) FROM fhir_history h JOIN fhir_resource r USING (rid) WHERE r.id = %s", (pid,)).fetchone()[0]
     assert (version, versions) == (2, 2)

@@ -23,7 +23,7 @@ def test_create_assigns_id_and_meta(fhir, db):
     assert got.body["name"] == PATIENT["name"]
     assert got.body["meta"]["lastUpdated"].endswith("Z")
     # one row current, one history, audit rows for create and read (no PHI: type and id only)
-    assert db.execute("SELECT count(*) FROM fhir_history WHERE id = %s", (pid,)).fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM fhir_history h JOIN fhir_resource r USING (rid) WHERE r.id = %s", (pid,)).fetchone()[0] == 1
     rows = db.execute("SELECT action, resource_type, resource_id, actor FROM audit_log WHERE resource_id = %s "
                       "ORDER BY id", (pid,)).fetchall()
     assert rows == [("create", "Patient", pid, "tester"), ("read", "Patient", pid, "tester")]
@@ -42,7 +42,8 @@ def test_update_versions_and_vread(fhir, db):
     assert hist["type"] == "history"
     assert [e["resource"]["meta"]["versionId"] for e in hist["entry"]] == ["2", "1"]
     # the current version's body is kept once (in fhir_resource); replaced ones in history
-    rows = db.execute("SELECT version, body IS NULL FROM fhir_history WHERE id = %s ORDER BY version", (pid,))
+    rows = db.execute("SELECT h.version, h.body IS NULL FROM fhir_history h JOIN fhir_resource r USING (rid) WHERE r.id = %s "
+                      "ORDER BY h.version", (pid,))
     assert rows.fetchall() == [(1, False), (2, True)]
     fhir("DELETE", f"Patient/{pid}")
     assert fhir("GET", f"Patient/{pid}/_history/2").body["gender"] == "female"
@@ -128,3 +129,17 @@ def test_errors_are_operation_outcomes(fhir):
         r = fhir(method, path, body)
         assert (path, r.status) == (path, status)
         assert r.body["resourceType"] == "OperationOutcome"
+
+
+def test_sql_param_code_matches_python(db):
+    from tiercare.adapters.postgres.fhir_store import param_code
+
+    got = db.execute("SELECT fhir_param('Patient', 'name'), fhir_param('Observation', 'code-value-quantity')").fetchone()
+    assert got == (param_code("Patient", "name"), param_code("Observation", "code-value-quantity"))
+
+
+def test_sql_system_hash_matches_python(db):
+    from tiercare.adapters.postgres.fhir_store import text_hash
+
+    got = db.execute("SELECT fhir_hash('http://loinc.org'), fhir_hash('urn:oid:2.16.156.10011.1.24')").fetchone()
+    assert got == (text_hash("http://loinc.org"), text_hash("urn:oid:2.16.156.10011.1.24"))

@@ -1,11 +1,15 @@
 """PostgreSQL FHIR store (FHIR 资源库): the FhirStore/FhirSession ports on the tables of
-migration 0010.
+migrations 0010-0014 (docs/fhir-store.md "Schema").
 
-A write of N versions is a handful of statements whatever N is: one UNNEST upsert into
-fhir_resource guarded by the version (optimistic lock), one COPY into fhir_history (the
-current version's body lives in fhir_resource only, see _ARCHIVE), one
-DELETE per index table for replaced versions and one COPY per index table. All inside the
-session's transaction, so a crash leaves either the whole write or nothing.
+Every resource has an integer key ``rid``; history and index rows are keyed by it, index rows
+name their search parameter by an int4 code (:func:`param_code`). A write of N versions is a
+handful of statements whatever N is: one UNNEST upsert into fhir_resource guarded by the
+version (optimistic lock) — or, for the first versions of a large write, one COPY with fresh
+rids — one COPY into fhir_history (the current version's body lives in fhir_resource only,
+see _ARCHIVE), one DELETE per index table for replaced versions and one COPY per index
+table. All inside the session's transaction, so a crash leaves either the whole write or
+nothing. Bulk loads use :func:`encode_new` (in the importer's worker processes) and
+:meth:`PgFhirSession.insert_new`.
 SQL takes bound parameters only; table and column names come from :data:`INDEX_TABLES`.
 """
 
@@ -13,9 +17,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -26,11 +32,10 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 from tiercare.core.errors import PreconditionFailed
 from tiercare.services.fhir_ports import HistoryPage, SearchPage, StoredResource, WriteOp
 
-# Index table per row kind (tiercare.core.fhir.index rows) -> (table, value columns).
-# The whitelist of identifiers used in SQL.
+# Index table per row kind (tiercare.core.fhir.index rows) -> (table, value columns after
+# ``rid``). The whitelist of identifiers used in SQL.
 INDEX_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "token": ("fhir_token", ("param", "system", "code")),
-    "token_text": ("fhir_token_text", ("param", "text")),
+    "token": ("fhir_token", ("param", "system", "code", "text")),
     "string": ("fhir_string", ("param", "value", "exact", "pinyin")),
     "date": ("fhir_date", ("param", "lo", "hi")),
     "reference": ("fhir_reference", ("param", "target_type", "target_id", "url", "identifier_system",
@@ -41,6 +46,22 @@ INDEX_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "composite": ("fhir_composite", ("param", "system", "code", "v_system", "v_code", "v_num_lo", "v_num_hi",
                                      "v_lo", "v_hi", "v_string")),
 }
+COPY_SQL = {kind: f"COPY {table} (rid, {', '.join(cols)}) FROM STDIN" for kind, (table, cols) in INDEX_TABLES.items()}
+
+
+@lru_cache(maxsize=8192)
+def param_code(resource_type: str, name: str) -> int:
+    """The int4 code of search parameter ``name`` of ``resource_type`` in the index tables:
+    the first 32 bits of md5('Type.name'), signed; SQL: ``fhir_param(type, name)`` (migration 0012)."""
+    digest = hashlib.md5(f"{resource_type}.{name}".encode(), usedforsecurity=False).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+@lru_cache(maxsize=4096)
+def text_hash(value: str) -> int:
+    """fhir_token.system as stored: the first 64 bits of md5(value), signed; SQL: ``fhir_hash``
+    (migration 0013)."""
+    return int.from_bytes(hashlib.md5(value.encode(), usedforsecurity=False).digest()[:8], "big", signed=True)
 
 
 def _composite_values(row: Any) -> tuple[Any, ...] | None:
@@ -64,70 +85,67 @@ def _composite_values(row: Any) -> tuple[Any, ...] | None:
     return None
 
 
-def index_tuples(rows: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Index rows of one resource -> values per table kind (param first)."""
+def index_tuples(resource_type: str, rows: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Index rows of one resource -> values per table kind (param code first, no rid)."""
     out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in INDEX_TABLES}
     for row in rows or ():
         k = row.kind
+        p = param_code(resource_type, row.param)
         if k == "token":
-            if row.code is not None or row.system is not None:
-                out["token"].append((row.param, row.system, row.code))
-            if row.text:
-                out["token_text"].append((row.param, row.text))
+            if row.code is not None or row.system is not None or row.text:
+                out["token"].append((p, None if row.system is None else text_hash(row.system), row.code,
+                                     row.text or None))
         elif k == "string":
-            out["string"].append((row.param, row.value, row.exact, row.pinyin))
+            out["string"].append((p, row.value, None if row.exact == row.value else row.exact, row.pinyin))
         elif k == "date":
-            out["date"].append((row.param, row.low, row.high))
+            out["date"].append((p, row.low, row.high))
         elif k == "reference":
             url = row.url if row.version is None or row.url is None else f"{row.url}|{row.version}"
-            out["reference"].append((row.param, row.target_type, row.target_id, url, row.identifier_system,
+            out["reference"].append((p, row.target_type, row.target_id, url, row.identifier_system,
                                      row.identifier_value))
         elif k == "quantity":
-            out["quantity"].append((row.param, row.value, row.low, row.high, row.system, row.code, row.unit))
+            out["quantity"].append((p, row.value, row.low, row.high, row.system, row.code, row.unit))
         elif k == "number":
-            out["number"].append((row.param, row.value))
+            out["number"].append((p, row.value))
         elif k == "uri":
-            out["uri"].append((row.param, row.uri))
+            out["uri"].append((p, row.uri))
         elif k == "composite":
             values = _composite_values(row)
             if values is not None:
-                out["composite"].append((row.param, *values))
+                out["composite"].append((p, *values))
     return out
+
+
+def index_copy(rid: int, resource_type: str, rows: Any) -> dict[str, str]:
+    """Index rows of one resource as COPY text per table kind (each line starts with ``rid``)."""
+    prefix = f"{rid}\t"
+    return {kind: "".join(prefix + "\t".join([_copy_field(v) for v in t]) + "\n" for t in tuples)
+            for kind, tuples in index_tuples(resource_type, rows).items() if tuples}
+
+
+def encode_new(rid: int, resource_type: str, resource: dict[str, Any], index: Any) -> tuple[bytes, dict[str, bytes]]:
+    """Bulk-load payload of a new resource (the importer's codec, run where the line is
+    prepared): its fhir_resource COPY line after ``rid\tversion\tdeleted\tlast_updated`` and its
+    index rows as COPY text per table kind."""
+    body = orjson.dumps(resource)
+    if b"\\" in body:  # COPY text format: a backslash is an escape (orjson emits no raw tab/LF/CR)
+        body = body.replace(b"\\", b"\\\\")
+    row = f"{resource_type}\t{resource['id']}\t".encode() + body + b"\n"
+    return row, {kind: text.encode() for kind, text in index_copy(rid, resource_type, index).items()}
 
 
 _UPSERT = """
 INSERT INTO fhir_resource AS r (resource_type, id, version, last_updated, deleted, body)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::timestamptz[], %s::bool[], %s::jsonb[])
+SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::timestamptz[], %s::bool[], %s::json[])
 ON CONFLICT (resource_type, id) DO UPDATE
    SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
        deleted = EXCLUDED.deleted, body = EXCLUDED.body
  WHERE r.version = EXCLUDED.version - 1
-RETURNING r.resource_type, r.id
+RETURNING r.resource_type, r.id, r.rid
 """
 
 
-STAGE_MIN = 50  # writes of this many versions or more go through the COPY staging table
-
-_STAGE_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS fhir_stage (
-    resource_type text, id text, version int, last_updated timestamptz, deleted bool, method text, body jsonb
-) ON COMMIT DELETE ROWS
-"""
-
-_UPSERT_STAGED = """
-INSERT INTO fhir_resource AS r (resource_type, id, version, last_updated, deleted, body)
-SELECT resource_type, id, version, last_updated, deleted, body FROM fhir_stage
-ON CONFLICT (resource_type, id) DO UPDATE
-   SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
-       deleted = EXCLUDED.deleted, body = EXCLUDED.body
- WHERE r.version = EXCLUDED.version - 1
-RETURNING r.resource_type, r.id
-"""
-
-_HISTORY_STAGED = """
-INSERT INTO fhir_history (resource_type, id, version, last_updated, deleted, method, body)
-SELECT resource_type, id, version, last_updated, deleted, method, NULL FROM fhir_stage
-"""
+STAGE_MIN = 50  # writes of this many versions or more COPY their new resources straight into fhir_resource
 
 # The body of the current version lives in fhir_resource only; when a version is replaced
 # its body moves into its history row (halves the bytes written by creates and imports).
@@ -135,20 +153,20 @@ _ARCHIVE = """
 UPDATE fhir_history h SET body = r.body
   FROM fhir_resource r, unnest(%s::text[], %s::text[]) AS k(rt, id)
  WHERE r.resource_type = k.rt AND r.id = k.id AND NOT r.deleted
-   AND h.resource_type = r.resource_type AND h.id = r.id AND h.version = r.version AND h.body IS NULL
+   AND h.rid = r.rid AND h.version = r.version AND h.body IS NULL
 """
 
 # A history row's body: its own, or (current version) the one in fhir_resource.
 _VREAD = """
-SELECT h.last_updated, h.deleted, coalesce(h.body, r.body), h.method
-  FROM fhir_history h LEFT JOIN fhir_resource r
-    ON NOT h.deleted AND r.resource_type = h.resource_type AND r.id = h.id AND r.version = h.version
- WHERE h.resource_type = %s AND h.id = %s AND h.version = %s
+SELECT h.last_updated, h.deleted,
+       CASE WHEN h.body IS NOT NULL THEN h.body WHEN NOT h.deleted AND h.version = r.version THEN r.body END, h.method
+  FROM fhir_resource r JOIN fhir_history h ON h.rid = r.rid
+ WHERE r.resource_type = %s AND r.id = %s AND h.version = %s
 """
 _HISTORY = """
-SELECT h.seq, h.resource_type, h.id, h.version, h.last_updated, h.deleted, coalesce(h.body, r.body), h.method
-  FROM fhir_history h LEFT JOIN fhir_resource r
-    ON NOT h.deleted AND r.resource_type = h.resource_type AND r.id = h.id AND r.version = h.version
+SELECT h.seq, r.resource_type, r.id, h.version, h.last_updated, h.deleted,
+       CASE WHEN h.body IS NOT NULL THEN h.body WHEN NOT h.deleted AND h.version = r.version THEN r.body END, h.method
+  FROM fhir_history h JOIN fhir_resource r ON r.rid = h.rid
  {} ORDER BY h.seq DESC LIMIT %s
 """
 
@@ -186,7 +204,7 @@ _CONFIGURED: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
 
 
 def configure(conn: psycopg.Connection) -> None:
-    """Use orjson for jsonb on this connection (2-5x faster than the json module).
+    """Use orjson for json/jsonb on this connection (2-5x faster than the json module).
 
     Once per connection: ``set_json_dumps`` creates new dumper classes at every call, and
     creating a class costs more the more subclasses exist (measured: 3 ms per call after
@@ -247,6 +265,47 @@ class PgFhirSession:
         ).fetchall()
         return {(r[0], r[1]): StoredResource(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
+    def existing(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of ``keys`` are stored (deleted ones included), locked against concurrent writes."""
+        if not keys:
+            return set()
+        rows = self.conn.execute(
+            "SELECT r.resource_type, r.id FROM fhir_resource r "
+            "JOIN unnest(%s::text[], %s::text[]) AS k(rt, id) ON r.resource_type = k.rt AND r.id = k.id "
+            "FOR UPDATE OF r",
+            ([k[0] for k in keys], [k[1] for k in keys]),
+        ).fetchall()
+        return {(r[0], r[1]) for r in rows}
+
+    def insert_new(self, items: Sequence[tuple[int, tuple[bytes, dict[str, bytes]]]], ts: datetime) -> None:
+        """Bulk load of new resources (version 1, method POST) from :func:`encode_new` payloads:
+        one COPY into fhir_resource, one into fhir_history and one per index table, in this
+        session's transaction. A resource that exists meanwhile raises PreconditionFailed (the
+        whole batch is rolled back)."""
+        if not items:
+            return
+        stamp = ts.isoformat()
+        head = [f"{rid}\t1\tf\t{stamp}\t".encode() for rid, _ in items]
+        blocks: dict[str, list[bytes]] = {}
+        for _, (_, index) in items:
+            for kind, data in index.items():
+                blocks.setdefault(kind, []).append(data)
+        # the load is acknowledged only when the whole import ends: no need to wait for the
+        # WAL flush of every batch (a crash still loses whole batches only, never half of one)
+        self.conn.execute("SET LOCAL synchronous_commit = off")
+        try:
+            with self.conn.cursor() as cur:
+                with cur.copy("COPY fhir_resource (rid, version, deleted, last_updated, resource_type, id, body) "
+                              "FROM STDIN") as cp:
+                    cp.write(b"".join(h + payload[0] for h, (_, payload) in zip(head, items, strict=True)))
+                with cur.copy("COPY fhir_history (rid, version, last_updated, deleted, method) FROM STDIN") as cp:
+                    cp.write("".join(f"{rid}\t1\t{stamp}\tf\tPOST\n" for rid, _ in items).encode())
+                for kind, datas in blocks.items():
+                    with cur.copy(COPY_SQL[kind]) as cp:
+                        cp.write(b"".join(datas))
+        except psycopg.errors.UniqueViolation:
+            raise PreconditionFailed("a resource of this batch was created by another request meanwhile") from None
+
     def analyze(self) -> None:
         """Refresh planner statistics after a bulk load (so search plans hold right away)."""
         for table in ("fhir_resource", "fhir_history", *(t for t, _ in INDEX_TABLES.values())):
@@ -266,10 +325,10 @@ class PgFhirSession:
         where: list[sql.Composable] = []
         args: list[Any] = []
         if resource_type is not None:
-            where.append(sql.SQL("h.resource_type = %s"))
+            where.append(sql.SQL("r.resource_type = %s"))
             args.append(resource_type)
         if id is not None:
-            where.append(sql.SQL("h.id = %s"))
+            where.append(sql.SQL("r.id = %s"))
             args.append(id)
         if since is not None:
             where.append(sql.SQL("h.last_updated >= %s"))
@@ -317,11 +376,11 @@ class PgFhirSession:
                 else:
                     out[rt] = set(patients)
                 continue
-            q = ("SELECT DISTINCT resource_id FROM fhir_reference WHERE resource_type = %s AND param = ANY(%s) "
-                 "AND target_type = 'Patient'")
-            args: list[Any] = [rt, list(compartment.get(rt, ()))]
+            q = ("SELECT DISTINCT r.id FROM fhir_reference t JOIN fhir_resource r ON r.rid = t.rid "
+                 "WHERE r.resource_type = %s AND t.param = ANY(%s) AND t.target_type = 'Patient'")
+            args: list[Any] = [rt, [param_code(rt, name) for name in compartment.get(rt, ())]]
             if patients is not None:
-                q += " AND target_id = ANY(%s)"
+                q += " AND t.target_id = ANY(%s)"
                 args.append(patients)
             out[rt] = {r[0] for r in self.conn.execute(q, args).fetchall()}
         return out
@@ -341,23 +400,22 @@ class PgFhirSession:
         replaced = [op for op in ops if op.version > 1]
         if replaced:
             self.conn.execute(_ARCHIVE, ([op.resource_type for op in replaced], [op.id for op in replaced]))
-        if len(ops) >= STAGE_MIN:
-            done = self._upsert_staged(ops)
-        else:
-            done = self._upsert_unnest(ops)
+        new = [op for op in ops if op.version == 1] if len(ops) >= STAGE_MIN else []
+        rest = [op for op in ops if op.version != 1] if new else list(ops)
+        done = self._insert_copy(new) if new else []
+        done += self._upsert_unnest(rest) if rest else []
         if len(done) != len(ops):
             written = {(r[0], r[1]) for r in done}
             lost = next(op for op in ops if (op.resource_type, op.id) not in written)
             raise PreconditionFailed(
                 f"{lost.resource_type}/{lost.id} was changed by another request (version conflict); retry"
             )
+        rids = {(r[0], r[1]): r[2] for r in done}
         with self.conn.cursor() as cur:
-            if len(ops) < STAGE_MIN:
-                with cur.copy("COPY fhir_history (resource_type, id, version, last_updated, deleted, method, body) "
-                              "FROM STDIN") as cp:
-                    cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                        None) for op in ops))
-            self._replace_index(cur, ops)
+            with cur.copy("COPY fhir_history (rid, version, last_updated, deleted, method) FROM STDIN") as cp:
+                cp.write(copy_text((rids[op.resource_type, op.id], op.version, op.last_updated, op.deleted,
+                                    op.method) for op in ops))
+            self._replace_index(cur, ops, rids)
 
     def _upsert_unnest(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
         cols: list[list[Any]] = [[], [], [], [], [], []]
@@ -370,44 +428,38 @@ class PgFhirSession:
             cols[5].append(_dumps(op.body))
         return self.conn.execute(_UPSERT, cols).fetchall()
 
-    def _upsert_staged(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
-        """Large writes: COPY once into a temporary staging table, then upsert the current
-        rows and append the history rows from it (the body crosses the wire once)."""
-        with self.conn.cursor() as cur:
-            cur.execute(_STAGE_DDL)
-            with cur.copy("COPY fhir_stage (resource_type, id, version, last_updated, deleted, method, body) "
-                          "FROM STDIN") as cp:
-                cp.write(copy_text((op.resource_type, op.id, op.version, op.last_updated, op.deleted, op.method,
-                                    _dumps(op.body)) for op in ops))
-            done = cur.execute(_UPSERT_STAGED).fetchall()
-            if len(done) == len(ops):
-                cur.execute(_HISTORY_STAGED)
-            cur.execute("TRUNCATE fhir_stage")
-        return done
+    def _insert_copy(self, ops: Sequence[WriteOp]) -> list[tuple[Any, ...]]:
+        """Large writes (bundles): the first versions get fresh rids and one COPY into
+        fhir_resource (the body crosses the wire once, no staging table). One that exists
+        already (created meanwhile by someone else) is a version conflict."""
+        rids = [r[0] for r in self.conn.execute("SELECT nextval('fhir_rid_seq') FROM generate_series(1, %s)",
+                                                (len(ops),)).fetchall()]
+        try:
+            with self.conn.cursor() as cur, cur.copy(
+                    "COPY fhir_resource (rid, version, deleted, last_updated, resource_type, id, body) "
+                    "FROM STDIN") as cp:
+                cp.write(copy_text((rid, 1, op.deleted, op.last_updated, op.resource_type, op.id, _dumps(op.body))
+                                   for rid, op in zip(rids, ops, strict=True)))
+        except psycopg.errors.UniqueViolation:
+            raise PreconditionFailed("a resource of this write was created by another request meanwhile; retry"
+                                     ) from None
+        return [(op.resource_type, op.id, rid) for rid, op in zip(rids, ops, strict=True)]
 
-    def _replace_index(self, cur: psycopg.Cursor[Any], ops: Sequence[WriteOp]) -> None:
-        replaced = [op for op in ops if op.version > 1]
+    def _replace_index(self, cur: psycopg.Cursor[Any], ops: Sequence[WriteOp],
+                       rids: dict[tuple[str, str], int]) -> None:
+        replaced = [rids[op.resource_type, op.id] for op in ops if op.version > 1]
         if replaced:
-            types = [op.resource_type for op in replaced]
-            ids = [op.id for op in replaced]
             for table, _ in INDEX_TABLES.values():
-                cur.execute(
-                    sql.SQL("DELETE FROM {} t USING unnest(%s::text[], %s::text[]) AS k(rt, id) "
-                            "WHERE t.resource_type = k.rt AND t.resource_id = k.id").format(sql.Identifier(table)),
-                    (types, ids),
-                )
-        live = [op for op in ops if not op.deleted and op.index is not None]
-        if not live:
-            return
-        per_op = [(op, index_tuples(op.index)) for op in live]
-        for kind, (table, columns) in INDEX_TABLES.items():
-            rows = [(op.resource_type, op.id, *row) for op, tuples in per_op for row in tuples[kind]]
-            if not rows:
+                cur.execute(sql.SQL("DELETE FROM {} WHERE rid = ANY(%s)").format(sql.Identifier(table)), (replaced,))
+        blocks: dict[str, list[str]] = {}
+        for op in ops:
+            if op.deleted or op.index is None:
                 continue
-            stmt = sql.SQL("COPY {} (resource_type, resource_id, {}) FROM STDIN").format(
-                sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
-            with cur.copy(stmt) as cp:
-                cp.write(copy_text(rows))
+            for kind, text in index_copy(rids[op.resource_type, op.id], op.resource_type, op.index).items():
+                blocks.setdefault(kind, []).append(text)
+        for kind, texts in blocks.items():
+            with cur.copy(COPY_SQL[kind]) as cp:
+                cp.write("".join(texts).encode("utf-8"))
 
     def lock(self, key: str) -> None:
         self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
@@ -463,6 +515,16 @@ class PgFhirStore:
             yield conn
 
         return cls(borrow)
+
+    # the bulk importer's fast path (services.fhir_bulk): a picklable codec and rid reservation
+    import_codec = staticmethod(encode_new)
+
+    def reserve_rids(self, n: int) -> list[int]:
+        """``n`` fresh resource keys (the sequence is not transactional: a rolled-back batch
+        leaves a gap, nothing else)."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT nextval('fhir_rid_seq') FROM generate_series(1, %s)", (n,)).fetchall()
+        return [r[0] for r in rows]
 
     @contextlib.contextmanager
     def session(self) -> Iterator[PgFhirSession]:

@@ -31,17 +31,17 @@ WITH c AS (
     SELECT t.code,
            CASE WHEN %(basis)s = 'onset'
                 THEN coalesce(r.body->>'onsetDateTime', r.body->'onsetPeriod'->>'start', r.body->>'recordedDate')
-                ELSE coalesce(jsonb_path_query_first(r.body, '$.extension[*] ? (@.url == $u).valueDateTime',
+                ELSE coalesce(jsonb_path_query_first(r.body::jsonb, '$.extension[*] ? (@.url == $u).valueDateTime',
                                                      jsonb_build_object('u', %(ext)s::text)) #>> '{}',
                               r.body->>'recordedDate')
            END AS ts,
-           coalesce(jsonb_path_query_first(p.body, '$.address[*] ? (@.use == "home").district') #>> '{}',
+           coalesce(jsonb_path_query_first(p.body::jsonb, '$.address[*] ? (@.use == "home").district') #>> '{}',
                     p.body->'address'->0->>'district') AS district
     FROM fhir_token t
-    JOIN fhir_resource r ON r.resource_type = 'Condition' AND r.id = t.resource_id AND NOT r.deleted
+    JOIN fhir_resource r ON r.rid = t.rid AND r.resource_type = 'Condition' AND NOT r.deleted
     LEFT JOIN fhir_resource p ON p.resource_type = 'Patient' AND NOT p.deleted
          AND p.id = split_part(r.body->'subject'->>'reference', '/', 2)
-    WHERE t.resource_type = 'Condition' AND t.param = 'code' AND t.system = %(system)s
+    WHERE t.param = fhir_param('Condition', 'code') AND t.system = fhir_hash(%(system)s)
       AND t.code LIKE ANY(%(patterns)s)
       AND coalesce(r.body->'verificationStatus'->'coding'->0->>'code', '') NOT IN ('refuted', 'entered-in-error')
 ), d AS (
@@ -58,11 +58,11 @@ GROUP BY code, area, day
 
 _REPORTED = """
 SELECT t.code, r.body->>'recordedDate' AS diagnosed,
-       jsonb_path_query_first(r.body, '$.extension[*] ? (@.url == $u).valueDateTime',
+       jsonb_path_query_first(r.body::jsonb, '$.extension[*] ? (@.url == $u).valueDateTime',
                               jsonb_build_object('u', %(ext)s::text)) #>> '{}' AS reported
 FROM fhir_token t
-JOIN fhir_resource r ON r.resource_type = 'Condition' AND r.id = t.resource_id AND NOT r.deleted
-WHERE t.resource_type = 'Condition' AND t.param = 'code' AND t.system = %(system)s
+JOIN fhir_resource r ON r.rid = t.rid AND r.resource_type = 'Condition' AND NOT r.deleted
+WHERE t.param = fhir_param('Condition', 'code') AND t.system = fhir_hash(%(system)s)
   AND t.code LIKE ANY(%(patterns)s)
   AND length(r.body->>'recordedDate') > 10
   AND ((r.body->>'recordedDate')::timestamptz AT TIME ZONE %(tz)s)::date BETWEEN %(start)s AND %(end)s
