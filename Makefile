@@ -35,7 +35,7 @@ lock: | $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 --generate-hashes --universal --extra dev pyproject.toml -o requirements-dev.txt
 
 lint: venv
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 

@@ -22,7 +22,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,29 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from servers import Sekmet, TierCare
 
-PEER = "sekmet-fhir==0.1.1"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 120.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"server at {url} did not come up")
 
 
 # ---- data ---------------------------------------------------------------------------
@@ -111,78 +92,6 @@ def post_bundles(base: str, bundles: list[dict[str, Any]], headers: dict[str, st
     return n / elapsed
 
 
-# ---- servers --------------------------------------------------------------------------
-class TierCare:
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.port = free_port()
-        self.env = {**os.environ, "TIERCARE_HOME": str(home), "TIERCARE_PORT": str(self.port),
-                    "TIERCARE_LOG_LEVEL": "warning", "TIERCARE_POOL_SIZE": "8"}
-        self.env.pop("TIERCARE_DATABASE_URL", None)
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.token = ""
-
-    def tc(self, *args: str) -> str:
-        done = subprocess.run([str(BIN / "tiercare"), *args], env=self.env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"tiercare {args[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
-        return done.stdout.strip()
-
-    def start(self) -> None:
-        self.tc("db", "start")
-        self.token = self.tc("token", "create", "bench").splitlines()[-1]
-        self.proc = subprocess.Popen([str(BIN / "tiercare"), "serve", "--port", str(self.port)], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_http(f"http://127.0.0.1:{self.port}/health")
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/fhir/R4"
-
-    def stop(self) -> None:
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(30)
-        subprocess.run([str(BIN / "tiercare"), "db", "stop"], env=self.env, capture_output=True)
-
-
-class Sekmet:
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.venv = HERE / ".peer-venv"
-
-    def install(self) -> None:
-        py = self.venv / "bin" / "python"
-        if not py.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", PEER], check=True,
-                       stderr=subprocess.DEVNULL)
-
-    def start(self) -> None:
-        self.work.mkdir(parents=True, exist_ok=True)
-        cfg = self.work / "settings.yaml"
-        # Quietest fair setup: no auth, no workflow simulator, no traffic log; validation stays on (strict).
-        cfg.write_text(json.dumps({
-            "base_url": f"http://127.0.0.1:{self.port}/fhir", "host": "127.0.0.1", "port": self.port,
-            "data_dir": str(self.work / "data"), "server_auth": {"types": ["none"]},
-            "simulator": {"enabled": False}, "log_inbound": False}))
-        self.proc = subprocess.Popen([str(self.venv / "bin" / "sekmet"), "serve", "--config", str(cfg),
-                                      "--port", str(self.port), "--host", "127.0.0.1"], cwd=self.work,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_http(f"http://127.0.0.1:{self.port}/fhir/metadata")
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/fhir"
-
-    def stop(self) -> None:
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(30)
-
-
 # ---- search latency -------------------------------------------------------------------
 def latencies(base: str, token: str, queries: dict[str, list[str]], clients: int, per_query: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -233,7 +142,7 @@ def main() -> None:
                                "load_average_at_start": [round(x, 1) for x in os.getloadavg()], "runs": args.runs,
                                "bundle_entries": args.entries, "bundles_per_run": args.bundles}
     runs = [[make_bundle(rng, args.entries, f"R{r}B{b}") for b in range(args.bundles)] for r in range(args.runs)]
-    tc = TierCare(work / "tiercare")
+    tc = TierCare(work / "tiercare", TIERCARE_POOL_SIZE="8")
     peer = None if args.no_peer else Sekmet(work / "sekmet")
     try:
         tc.start()

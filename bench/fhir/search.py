@@ -31,7 +31,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from servers import Sekmet, TierCare
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -60,7 +60,6 @@ BP = "http://loinc.org|85354-9"  # blood pressure panel: the commonest LOINC Obs
 RESIDENT_ID = "https://tiercare.org/fhir/sid/resident-id-number"
 
 
-PEER = "sekmet-fhir==0.1.1"
 PATIENT_REF = re.compile(r'"Patient/([A-Za-z0-9.-]+)"')
 
 
@@ -120,102 +119,25 @@ def subset(region: Path, out: Path, patients: int) -> int:
 
 
 # ---- the servers --------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class SearchTierCare(TierCare):
+    """TierCare with ``workers`` server processes, loaded from a synthetic region."""
 
-
-def wait_http(url: str, timeout: float = 300.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"server at {url} did not come up")
-
-
-class TierCare:
     def __init__(self, home: Path, workers: int) -> None:
-        self.home = home
-        self.port = free_port()
-        self.env = {**os.environ, "TIERCARE_HOME": str(home), "TIERCARE_PORT": str(self.port),
-                    "TIERCARE_LOG_LEVEL": "warning", "TIERCARE_WORKERS": str(workers)}
-        self.env.pop("TIERCARE_DATABASE_URL", None)
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.token = ""
-
-    def tc(self, *args: str) -> str:
-        return subprocess.run([str(BIN / "tiercare"), *args], env=self.env, check=True, capture_output=True,
-                              text=True).stdout.strip()
+        super().__init__(home, TIERCARE_WORKERS=str(workers))
 
     def load(self, region: Path) -> str:
         self.tc("db", "start")
         return self.tc("import", str(region)).splitlines()[-1]
 
-    def start(self) -> None:
-        self.tc("db", "start")
-        self.token = self.tc("token", "create", "bench-search").splitlines()[-1]
-        self.proc = subprocess.Popen([str(BIN / "tiercare"), "serve", "--port", str(self.port)], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_http(f"http://127.0.0.1:{self.port}/health")
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/fhir/R4"
-
-    def pids(self) -> list[int]:
-        """The server (and its workers) and the postmaster (and its backends)."""
-        pids = [self.proc.pid] if self.proc else []
-        pidfile = self.home / "pgdata" / "postmaster.pid"
-        if pidfile.exists():
-            pids.append(int(pidfile.read_text().split()[0]))
-        return pids
+    def start(self, token_name: str = "bench-search") -> None:
+        super().start(token_name)
 
     def resources(self) -> int:
         out = self.tc("db", "psql", "-At", "-c", "SELECT count(*) FROM fhir_resource")
         return int(out.strip() or 0)
 
-    def stop(self, db: bool = True) -> None:
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(60)
-            self.proc = None
-        if db:
-            subprocess.run([str(BIN / "tiercare"), "db", "stop"], env=self.env, capture_output=True)
 
-
-class Sekmet:
-    """sekmet-fhir (PyPI; Python + SQLite), in its own venv, no auth, validation on."""
-
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.venv = HERE / ".peer-venv"
-
-    def install(self) -> None:
-        py = self.venv / "bin" / "python"
-        if not py.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True)
-        if not (self.venv / "bin" / "sekmet").exists():
-            subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", PEER], check=True)
-
-    def start(self) -> None:
-        self.work.mkdir(parents=True, exist_ok=True)
-        cfg = self.work / "settings.yaml"
-        cfg.write_text(json.dumps({
-            "base_url": f"http://127.0.0.1:{self.port}/fhir", "host": "127.0.0.1", "port": self.port,
-            "data_dir": str(self.work / "data"), "server_auth": {"types": ["none"]},
-            "simulator": {"enabled": False}, "log_inbound": False}))
-        self.proc = subprocess.Popen([str(self.venv / "bin" / "sekmet"), "serve", "--config", str(cfg),
-                                      "--port", str(self.port), "--host", "127.0.0.1"], cwd=self.work,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_http(f"http://127.0.0.1:{self.port}/fhir/metadata")
-
+class SearchSekmet(Sekmet):
     def load(self, region: Path, per_bundle: int = 100) -> tuple[int, int]:
         """PUT every resource in transaction Bundles; returns (accepted, rejected bundles)."""
         order = ["Organization", "Location", "Practitioner", "PractitionerRole", "Patient", "Group", "Coverage",
@@ -246,16 +168,6 @@ class Sekmet:
             if batch:
                 send()
         return done, rejected
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/fhir"
-
-    def stop(self) -> None:
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(30)
-            self.proc = None
 
 
 # ---- measuring ------------------------------------------------------------------------------
@@ -375,7 +287,7 @@ def main() -> None:
     if not (region / "manifest.json").exists():
         subprocess.run([str(BIN / "tiercare"), "synth", "--residents", str(args.residents), "--years", "1", "--seed", "1",
                         "--out", str(region)], check=True, stdout=subprocess.DEVNULL)
-    tc = TierCare(args.home or var / f"home-r{args.residents}", args.workers)
+    tc = SearchTierCare(args.home or var / f"home-r{args.residents}", args.workers)
     if args.home is None:
         results["import"] = tc.load(region)
     queries = query_set(region)
@@ -395,7 +307,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
         part = subset(region, work / "region", args.peer_patients)
         peer_queries = query_set(work / "region")
-        peer = Sekmet(work)
+        peer = SearchSekmet(work)
         peer.install()
         try:
             peer.start()
