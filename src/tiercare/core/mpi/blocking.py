@@ -85,17 +85,21 @@ def candidate_pairs(
             chunks.append(np.asarray(small, dtype=np.int64).reshape(-1, 2))
         report.pairs_per_key[key.name] = count
         report.skipped_blocks[key.name] = skipped
-    if not chunks:
-        return np.empty((0, 2), dtype=np.int64), report
-    allp = np.concatenate(chunks)
-    allp = np.stack([allp.min(axis=1), allp.max(axis=1)], axis=1)
-    code = np.unique(allp[:, 0] * n + allp[:, 1])
+    return _distinct_pairs(n, chunks, group, report), report
+
+
+def _distinct_pairs(n: int, chunks: list[IntArray], group: Sequence[str | None] | None,
+                    report: BlockingReport) -> IntArray:
+    """The pairs of all blocks, each once as (low, high), without pairs inside one
+    ``group`` (e.g. one source file); counted in ``report``."""
+    allp = np.concatenate(chunks) if chunks else np.empty((0, 2), np.int64)
+    code = np.unique(np.minimum(allp[:, 0], allp[:, 1]) * n + np.maximum(allp[:, 0], allp[:, 1]))
     pairs = np.stack([code // n, code % n], axis=1).astype(np.int64)
     if group is not None:
         g = np.asarray([str(x) for x in group], dtype=object)
         pairs = pairs[g[pairs[:, 0]] != g[pairs[:, 1]]]
     report.candidate_pairs = len(pairs)
-    return pairs, report
+    return pairs
 
 
 def _pairs_in_blocks(keys: IntArray, members: IntArray, max_block_size: int) -> tuple[IntArray, int, int]:
@@ -147,14 +151,7 @@ def candidate_pairs_from_codes(
         chunks.append(pairs)
         report.pairs_per_key[name] = count
         report.skipped_blocks[name] = skipped
-    allp = np.concatenate(chunks) if chunks else np.empty((0, 2), np.int64)
-    code = np.unique(np.minimum(allp[:, 0], allp[:, 1]) * n + np.maximum(allp[:, 0], allp[:, 1]))
-    pairs = np.stack([code // n, code % n], axis=1).astype(np.int64)
-    if group is not None:
-        g = np.asarray([str(x) for x in group], dtype=object)
-        pairs = pairs[g[pairs[:, 0]] != g[pairs[:, 1]]]
-    report.candidate_pairs = len(pairs)
-    return pairs, report
+    return _distinct_pairs(n, chunks, group, report), report
 
 
 def true_pairs(person_ids: Sequence[str | None], group: Sequence[str | None] | None = None) -> IntArray:

@@ -84,6 +84,20 @@ def _birth_keys(rec: StandardRecord) -> list[str]:
     return keys + [f"p|{p.digits}|{day}" for p in rec.phones]
 
 
+def _keys_of_two_babies(named: dict[str, list[StandardName]]) -> frozenset[str]:
+    """Keys whose named records hold two or more different babies: names close to
+    each other (a typo, a homophone) count as one."""
+    out = set()
+    for key, names in named.items():
+        distinct: list[StandardName] = []
+        for name in names:
+            if all(compare_names(name, d) not in _SAME_NAME for d in distinct):
+                distinct.append(name)
+        if len(distinct) >= 2:
+            out.add(key)
+    return frozenset(out)
+
+
 def multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
     """Household (or phone) + birth-date keys of two or more babies (twins,
     双胞胎/多胞胎): a newborn placeholder there could be any of them. Named
@@ -101,14 +115,7 @@ def multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
             else:
                 named[key].append(rec.name)
     out = {k for k, v in placeholders.items() if len(v) >= 2}
-    for key, names in named.items():
-        distinct: list[StandardName] = []
-        for name in names:
-            if all(compare_names(name, d) not in _SAME_NAME for d in distinct):
-                distinct.append(name)
-        if len(distinct) >= 2:
-            out.add(key)
-    return frozenset(out)
+    return frozenset(out | _keys_of_two_babies(named))
 
 
 def _parent_key(rec: StandardRecord) -> str | None:
@@ -135,15 +142,7 @@ def ambiguous_parent_keys(records: Sequence[StandardRecord]) -> frozenset[str]:
         key = _parent_key(rec)
         if key in wanted:
             named[key].append(rec.name)
-    out = set()
-    for key, names in named.items():
-        distinct: list[StandardName] = []
-        for name in names:
-            if all(compare_names(name, d) not in _SAME_NAME for d in distinct):
-                distinct.append(name)
-        if len(distinct) >= 2:
-            out.add(key)
-    return frozenset(out)
+    return _keys_of_two_babies(named)
 
 
 def id_multiple_births(records: Sequence[StandardRecord]) -> frozenset[str]:
