@@ -16,7 +16,7 @@ help:
 	@echo "make demo   - set up, start the embedded PostgreSQL, load a small synthetic region, serve the API"
 	@echo "make test   - lint, type-check and run the whole test suite"
 	@echo "make bench  - run the benchmarks in bench/ (installs their peers)"
-	@echo "make lock   - re-resolve requirements*.txt from pyproject.toml"
+	@echo "make lock   - re-resolve uv.lock and requirements*.txt from pyproject.toml"
 
 $(UV):
 	$(PY) -m venv $(TOOLS)
@@ -31,6 +31,7 @@ $(VENV)/.installed: requirements-dev.txt pyproject.toml | $(UV)
 venv: $(VENV)/.installed
 
 lock: | $(UV)
+	$(UV) lock --quiet --python 3.11
 	$(UV) pip compile --quiet --python-version 3.11 --generate-hashes --universal pyproject.toml -o requirements.txt
 	$(UV) pip compile --quiet --python-version 3.11 --generate-hashes --universal --extra dev pyproject.toml -o requirements-dev.txt
 
