@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from synth import households
 
 from tiercare.core.mpi.fhir_patient import from_fhir_patient
 from tiercare.core.mpi.person_model import link_standardised
@@ -37,14 +38,7 @@ SPLINK_COLUMNS = [
 def read_patients(folder: Path, today: date) -> tuple[list[StandardRecord], list[str], float]:
     """Standardised records as they are read (only the standardised form is kept)
     and the seconds spent standardising, which count as linkage time."""
-    household: dict[str, str] = {}
-    if (folder / "Group.ndjson").exists():
-        with open(folder / "Group.ndjson", encoding="utf-8") as fh:
-            for line in fh:
-                group = json.loads(line)
-                hid = next((i["value"] for i in group.get("identifier", [])), group.get("id"))
-                for m in group.get("member", []):
-                    household[m["entity"]["reference"].split("/")[-1]] = hid
+    household = households(folder)
     records, ids = [], []
     spent = 0.0
     with open(folder / "Patient.ndjson", encoding="utf-8") as fh:

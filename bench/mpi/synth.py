@@ -39,12 +39,8 @@ from tiercare.core.mpi.person_model import link_persons
 from tiercare.core.mpi.rules import load_table
 
 
-def read(folder: Path, limit: int | None) -> tuple[list, list[str], list[set[str]], dict[str, str], dict[str, str]]:
-    truth: dict[str, tuple[str, set[str]]] = {}
-    with open(folder / "patients.csv", newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            errors = {e.strip() for e in (row.get("errors") or "").split(";") if e.strip()}
-            truth[row["patient_id"]] = (row["person_id"], errors)
+def households(folder: Path) -> dict[str, str]:
+    """Patient id -> household identifier, from the region's Group.ndjson (empty without it)."""
     household: dict[str, str] = {}
     if (folder / "Group.ndjson").exists():
         with open(folder / "Group.ndjson", encoding="utf-8") as fh:
@@ -53,6 +49,16 @@ def read(folder: Path, limit: int | None) -> tuple[list, list[str], list[set[str
                 hid = next((i["value"] for i in group.get("identifier", [])), group.get("id"))
                 for m in group.get("member", []):
                     household[m["entity"]["reference"].split("/")[-1]] = hid
+    return household
+
+
+def read(folder: Path, limit: int | None) -> tuple[list, list[str], list[set[str]], dict[str, str], dict[str, str]]:
+    truth: dict[str, tuple[str, set[str]]] = {}
+    with open(folder / "patients.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            errors = {e.strip() for e in (row.get("errors") or "").split(";") if e.strip()}
+            truth[row["patient_id"]] = (row["person_id"], errors)
+    household = households(folder)
     twin_of: dict[str, str] = {}
     person_household: dict[str, str] = {}
     if (folder / "persons.csv").exists():

@@ -132,22 +132,9 @@ def main() -> int:
     rscript = None if args.no_r else ensure_r()
     if rscript:
         with tempfile.TemporaryDirectory() as tmp:
-            np.savetxt(
-                Path(tmp) / "weekly.csv",
-                weekly,
-                fmt="%d",
-                delimiter=",",
-                header=",".join(f"t{i}" for i in range(weekly.shape[1])),
-                comments="",
-            )
-            np.savetxt(
-                Path(tmp) / "daily.csv",
-                daily,
-                fmt="%d",
-                delimiter=",",
-                header=",".join(f"t{i}" for i in range(daily.shape[1])),
-                comments="",
-            )
+            for name, counts in (("weekly", weekly), ("daily", daily)):
+                np.savetxt(Path(tmp) / f"{name}.csv", counts, fmt="%d", delimiter=",",
+                           header=",".join(f"t{i}" for i in range(counts.shape[1])), comments="")
             subprocess.run(
                 [rscript, str(HERE / "bench.R"), tmp, str(args.r_weekly), str(args.r_daily), str(args.reps)],
                 check=True,
